@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Internal: shared libdevmapper plumbing. */
+#ifndef MKEY_DM_COMMON_H
+#define MKEY_DM_COMMON_H
+
+#include <libdevmapper.h>
+
+/* Installs our libdevmapper log handler once; call before any dm_task. */
+void mkey_dm_init(void);
+
+/* Negative errno for a failed dm_task_run, never 0. */
+int mkey_dm_task_errno(struct dm_task *dmt);
+
+/* The last error libdevmapper logged since mkey_dm_log_reset(). */
+const char *mkey_dm_last_log(void);
+void mkey_dm_log_reset(void);
+
+/*
+ * Runs @dmt with udev synchronisation when udev is running (cookie, then
+ * wait), and otherwise lets libdevmapper create/remove the /dev/mapper
+ * nodes itself, as cryptsetup does. Returns 0 or a negative errno.
+ */
+int mkey_dm_run_synced(struct dm_task *dmt);
+
+#endif
