@@ -87,7 +87,6 @@ static void mkey_io_init(struct mkey_io *io, struct mkey_c *mc,
 	io->sectors = bio_sectors(bio);
 	io->since_resched = 0;
 	io->status = BLK_STS_OK;
-	io->iv[1] = 0;
 	sg_init_table(io->sg_src, MKEY_MAX_SG);
 	sg_init_table(io->sg_dst, MKEY_MAX_SG);
 	skcipher_request_set_tfm(mkey_io_req(io), mc->tfm);
@@ -258,7 +257,9 @@ static bool mkey_crypt_units(struct mkey_io *io)
 				break;
 			}
 		}
+		/* The cipher leaves its last tweak in the IV: set all of it. */
 		io->iv[0] = cpu_to_le64(io->iv_sector);
+		io->iv[1] = 0;
 		io->iv_sector += size >> SECTOR_SHIFT;
 		skcipher_request_set_crypt(req, io->sg_src, dst, size, io->iv);
 

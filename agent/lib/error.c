@@ -63,6 +63,8 @@ const char *mkey_strerror(int err)
 		return "device too small";
 	case -EBUSY:
 		return "in use";
+	case -EFBIG:
+		return "label's data area extends past the end of the device";
 	}
 	return strerror(err < 0 ? -err : err);
 }

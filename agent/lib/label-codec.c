@@ -54,8 +54,8 @@ const char *mkey_label_fault_str(enum mkey_label_fault fault)
 		return "invalid data offset";
 	case MKEY_LABEL_BAD_DATA_SECTORS:
 		return "invalid data length";
-	case MKEY_LABEL_DATA_PAST_BACKUP:
-		return "data area extends past the backup label (device shrunk?)";
+	case MKEY_LABEL_DATA_PAST_END:
+		return "data area extends past the end of the device (device shrunk?)";
 	case MKEY_LABEL_UNREADABLE:
 		return "cannot be read (I/O error)";
 	case MKEY_LABEL_OUTSIDE_DEVICE:
@@ -78,6 +78,8 @@ int mkey_label_fault_errno(enum mkey_label_fault fault)
 		return -EIO;
 	case MKEY_LABEL_OUTSIDE_DEVICE:
 		return -ENOSPC;
+	case MKEY_LABEL_DATA_PAST_END:
+		return -EFBIG;
 	default:
 		return -EBADMSG;
 	}
@@ -194,7 +196,7 @@ enum mkey_label_fault mkey_label_decode(const uint8_t *h, size_t len,
 	if (device_bytes) {
 		backup = mkey_label_backup_offset(device_bytes) / 512;
 		if (l.data_offset > backup || l.data_sectors > backup - l.data_offset)
-			return MKEY_LABEL_DATA_PAST_BACKUP;
+			return MKEY_LABEL_DATA_PAST_END;
 	}
 	return MKEY_LABEL_OK;
 }

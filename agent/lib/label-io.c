@@ -64,8 +64,7 @@ static int pwrite_full(int fd, const uint8_t *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-static void read_slot(int fd, uint8_t *buf, uint64_t device_bytes,
-		      struct mkey_label_slot *slot)
+static void read_slot(int fd, uint8_t *buf, struct mkey_label_slot *slot)
 {
 	int ret;
 
@@ -75,8 +74,8 @@ static void read_slot(int fd, uint8_t *buf, uint64_t device_bytes,
 		slot->io_error = ret;
 		return;
 	}
-	slot->fault = mkey_label_decode(buf, MKEY_LABEL_HEADER_SIZE,
-					device_bytes, &slot->label);
+	slot->fault = mkey_label_decode(buf, MKEY_LABEL_HEADER_SIZE, 0,
+					&slot->label);
 }
 
 /* Field by field: struct padding is not guaranteed to be copied. */
@@ -91,6 +90,13 @@ static bool labels_equal(const struct mkey_label *a, const struct mkey_label *b)
 	       a->data_offset == b->data_offset &&
 	       a->data_sectors == b->data_sectors &&
 	       memcmp(a->kcv, b->kcv, sizeof(a->kcv)) == 0;
+}
+
+static bool label_fits(const struct mkey_label *l, uint64_t device_bytes)
+{
+	uint64_t backup = mkey_label_backup_offset(device_bytes) / 512;
+
+	return l->data_offset <= backup && l->data_sectors <= backup - l->data_offset;
 }
 
 /* Which copy's complaint tells the user most when neither is usable. */
@@ -125,10 +131,10 @@ int mkey_label_read_fd(int fd, struct mkey_label_read *out)
 		return -ENOMEM;
 
 	out->primary.offset = 0;
-	read_slot(fd, buf, size, &out->primary);
+	read_slot(fd, buf, &out->primary);
 	out->backup.offset = mkey_label_backup_offset(size);
 	if (out->backup.offset)
-		read_slot(fd, buf, size, &out->backup);
+		read_slot(fd, buf, &out->backup);
 	free(buf);
 
 	if (out->primary.fault == MKEY_LABEL_OK) {
@@ -136,14 +142,14 @@ int mkey_label_read_fd(int fd, struct mkey_label_read *out)
 		out->label = out->primary.label;
 		out->copies_differ = out->backup.fault == MKEY_LABEL_OK &&
 			!labels_equal(&out->primary.label, &out->backup.label);
-		return 0;
-	}
-	if (out->backup.fault == MKEY_LABEL_OK) {
+	} else if (out->backup.fault == MKEY_LABEL_OK) {
 		out->used = MKEY_COPY_BACKUP;
 		out->label = out->backup.label;
-		return 0;
+	} else {
+		return read_error(out);
 	}
-	return read_error(out);
+	out->data_past_end = !label_fits(&out->label, size);
+	return out->data_past_end ? -EFBIG : 0;
 }
 
 bool mkey_label_read_found_any(const struct mkey_label_read *r)

@@ -56,7 +56,7 @@ enum mkey_label_fault {
 	MKEY_LABEL_BAD_RESERVED,
 	MKEY_LABEL_BAD_DATA_OFFSET,
 	MKEY_LABEL_BAD_DATA_SECTORS,
-	MKEY_LABEL_DATA_PAST_BACKUP,	/* data area overlaps the backup slot */
+	MKEY_LABEL_DATA_PAST_END,	/* data area runs into the backup slot */
 	MKEY_LABEL_UNREADABLE,		/* I/O error reading the slot */
 	MKEY_LABEL_OUTSIDE_DEVICE,	/* device too small to hold the slot */
 };
@@ -81,7 +81,8 @@ void mkey_label_encode(const struct mkey_label *label,
 
 /*
  * Decodes and checks one header. @device_bytes enables the rule that the
- * data area ends before the backup slot (0: skip that rule). Fills @out
+ * data area ends before the backup slot (0: skip that rule, as the copy
+ * validity check of the label document does). Fills @out
  * with the fields as read, even when a rule fails after the checksum
  * passed (so a dump can show them), and returns the fault, MKEY_LABEL_OK
  * when the copy is valid.
@@ -152,6 +153,7 @@ struct mkey_label_read {
 	struct mkey_label_slot primary;
 	struct mkey_label_slot backup;
 	bool copies_differ;		/* both valid but not identical */
+	bool data_past_end;		/* chosen label's data area does not fit */
 };
 
 /*
@@ -160,6 +162,9 @@ struct mkey_label_read {
  * explain each copy. Returns 0 when a copy is usable; otherwise the errno
  * of the primary copy's fault (-ENODATA when it has no label at all),
  * or -EIO/-ENOSPC for devices that could not be read/are too small.
+ * As in the kernel, whether the data area fits the device is a rule on
+ * the chosen label, not on copy validity: a chosen label whose data area
+ * runs into the backup slot sets data_past_end and returns -EFBIG.
  */
 int mkey_label_read_fd(int fd, struct mkey_label_read *out);
 
