@@ -1,0 +1,250 @@
+// SPDX-License-Identifier: GPL-2.0
+/* mkey format: write a label for a key to a device. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "label-print.h"
+#include "mkey/blkdev.h"
+#include "mkey/error.h"
+#include "mkey/label.h"
+#include "mkey/secmem.h"
+
+struct format_args {
+	const char *device;
+	struct key_options key;
+	struct mkey_guid guid;
+	bool have_guid;
+	struct mkey_guid uuid;
+	bool have_uuid;
+	uint32_t sector_size;
+	uint64_t data_offset;
+	bool force;
+};
+
+static int parse_args(const struct command *cmd, int argc, char **argv,
+		      struct format_args *a)
+{
+	static const struct option opts[] = {
+		{ "raw-key", required_argument, NULL, 'k' },
+		{ "guid", required_argument, NULL, 'g' },
+		{ "sector-size", required_argument, NULL, 's' },
+		{ "data-offset", required_argument, NULL, 'o' },
+		{ "uuid", required_argument, NULL, 'u' },
+		{ "force", no_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	uint64_t v;
+	int c, idx;
+
+	memset(a, 0, sizeof(*a));
+	a->sector_size = 4096;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", opts, &idx)) != -1) {
+		switch (c) {
+		case 'k':
+			key_option_take(&a->key, opts[idx].name, optarg);
+			break;
+		case 'g':
+			if (!parse_guid_arg(cmd, "--guid", optarg, &a->guid))
+				return EXIT_USAGE;
+			a->have_guid = true;
+			break;
+		case 'u':
+			if (!parse_guid_arg(cmd, "--uuid", optarg, &a->uuid))
+				return EXIT_USAGE;
+			a->have_uuid = true;
+			break;
+		case 's':
+			if (!parse_u64(optarg, &v) || (v != 512 && v != 4096))
+				return usage_error(cmd, "--sector-size must be 512 or "
+						   "4096, not '%s'", optarg);
+			a->sector_size = (uint32_t)v;
+			break;
+		case 'o':
+			if (!parse_u64(optarg, &v) || v < MKEY_MIN_DATA_OFFSET)
+				return usage_error(cmd, "--data-offset must be a number "
+						   "of 512-byte sectors, at least %d, "
+						   "not '%s'", MKEY_MIN_DATA_OFFSET, optarg);
+			a->data_offset = v;
+			break;
+		case 'f':
+			a->force = true;
+			break;
+		case ':':
+			return usage_error(cmd, "option %s needs a value", argv[optind - 1]);
+		default:
+			return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind + 1 != argc)
+		return usage_error(cmd, optind == argc ? "missing DEVICE" :
+				   "too many arguments");
+	a->device = argv[optind];
+	if (!key_options_check(cmd, &a->key))
+		return EXIT_USAGE;
+	if (!a->have_guid)
+		return usage_error(cmd, "missing --guid GUID (the data key's GUID)");
+	if (a->data_offset && a->data_offset % (a->sector_size / 512))
+		return usage_error(cmd, "--data-offset %" PRIu64 " is not a multiple "
+				   "of the sector size (%u sectors of 512 bytes)",
+				   a->data_offset, a->sector_size / 512);
+	return EXIT_OK;
+}
+
+static int open_target(const char *device, int *fd_out)
+{
+	struct stat st;
+	int fd;
+
+	if (stat(device, &st) < 0)
+		return report(-errno, NULL, "cannot open %s", device);
+	if (S_ISBLK(st.st_mode)) {
+		fd = mkey_dev_open_exclusive(device, O_RDWR);
+		if (fd == -EBUSY) {
+			char why[4200];
+
+			mkey_dev_describe_busy(st.st_rdev, why, sizeof(why));
+			error_msg("%s is in use (%s); unmount or close it first",
+				  device, why);
+			return EXIT_BUSY;
+		}
+	} else if (S_ISREG(st.st_mode)) {
+		fd = open(device, O_RDWR | O_CLOEXEC);
+		fd = fd < 0 ? -errno : fd;
+	} else {
+		error_msg("%s is neither a block device nor a regular file", device);
+		return EXIT_NOTFOUND;
+	}
+	if (fd < 0)
+		return report(fd, NULL, "cannot open %s for writing", device);
+	*fd_out = fd;
+	return EXIT_OK;
+}
+
+static int refuse_existing(const char *device, const struct mkey_label_read *r)
+{
+	char guid[MKEY_GUID_STR_LEN + 1], uuid[MKEY_GUID_STR_LEN + 1];
+
+	if (r->used != MKEY_COPY_NONE) {
+		mkey_guid_format(&r->label.key_guid, guid);
+		mkey_guid_format(&r->label.volume_uuid, uuid);
+		error_msg("%s already holds a dm-mkey label (volume %s, key %s); "
+			  "formatting again makes its data unreadable. Use --force "
+			  "to overwrite it", device, uuid, guid);
+	} else {
+		error_msg("%s holds a damaged dm-mkey label (see 'mkey dump %s'); "
+			  "use --force to overwrite it", device, device);
+	}
+	return EXIT_BUSY;
+}
+
+/* Device checks that need no key: label present, sector size, room. */
+static int check_device(int fd, const struct format_args *a,
+			uint64_t *data_offset, uint64_t *data_sectors)
+{
+	struct mkey_label_read existing;
+	uint32_t lbs;
+	uint64_t size;
+	int ret;
+
+	ret = mkey_dev_size(fd, &size);
+	if (ret < 0)
+		return report(ret, NULL, "cannot get the size of %s", a->device);
+	ret = mkey_dev_logical_block_size(fd, &lbs);
+	if (ret < 0)
+		return report(ret, NULL, "cannot get the block size of %s", a->device);
+	if (a->sector_size < lbs) {
+		error_msg("%s has %u-byte logical blocks; use --sector-size %u",
+			  a->device, lbs, lbs < 4096 ? 4096 : lbs);
+		return EXIT_NOTFOUND;
+	}
+	ret = mkey_label_read_fd(fd, &existing);
+	if ((ret == 0 || mkey_label_read_found_any(&existing)) && !a->force)
+		return refuse_existing(a->device, &existing);
+
+	ret = mkey_label_layout(size, a->sector_size, a->data_offset,
+				data_offset, data_sectors);
+	if (ret == -ENOSPC) {
+		error_msg("%s is too small: %" PRIu64 " bytes, but a volume with "
+			  "sector size %u and data offset %" PRIu64 " needs at "
+			  "least %" PRIu64 " bytes", a->device, size, a->sector_size,
+			  a->data_offset ? a->data_offset : MKEY_DEFAULT_DATA_OFFSET,
+			  mkey_label_min_device_bytes(a->sector_size, a->data_offset));
+		return EXIT_NOTFOUND;
+	}
+	if (ret < 0)
+		return report(ret, NULL, "cannot lay out %s", a->device);
+	return EXIT_OK;
+}
+
+static int build_label(const struct format_args *a, uint64_t data_offset,
+		       uint64_t data_sectors, struct mkey_label *l)
+{
+	struct mkey_secbuf *key = NULL;
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	mkey_error_clear();
+	ret = mkey_key_source_load(&a->key.src, &a->guid, &key);
+	if (ret < 0)
+		return key_load_error(&a->key, ret);
+	l->version = MKEY_LABEL_VERSION;
+	l->header_size = MKEY_LABEL_HEADER_SIZE;
+	l->key_guid = a->guid;
+	if (a->have_uuid) {
+		l->volume_uuid = a->uuid;
+	} else if (mkey_guid_generate(&l->volume_uuid) < 0) {
+		mkey_secbuf_free(key);
+		error_msg("cannot generate a volume UUID: random number generator failed");
+		return EXIT_SYSTEM;
+	}
+	snprintf(l->cipher, sizeof(l->cipher), "%s", MKEY_LABEL_CIPHER);
+	l->key_bits = mkey_key_bits_for_len(key->len);
+	l->sector_size = a->sector_size;
+	l->data_offset = data_offset;
+	l->data_sectors = data_sectors;
+	ret = mkey_kcv_compute(key->data, key->len, &l->volume_uuid, &l->key_guid,
+			       l->kcv);
+	mkey_secbuf_free(key);
+	if (ret < 0)
+		return report(ret, NULL, "cannot compute the key check value");
+	return EXIT_OK;
+}
+
+int cmd_format(int argc, char **argv)
+{
+	const struct command *cmd = command_find("format");
+	struct format_args a;
+	struct mkey_label label;
+	uint64_t data_offset, data_sectors;
+	int fd = -1, rc, ret;
+
+	rc = parse_args(cmd, argc, argv, &a);
+	if (rc != EXIT_OK)
+		return rc;
+	rc = open_target(a.device, &fd);
+	if (rc != EXIT_OK)
+		return rc;
+	rc = check_device(fd, &a, &data_offset, &data_sectors);
+	if (rc == EXIT_OK)
+		rc = build_label(&a, data_offset, data_sectors, &label);
+	if (rc == EXIT_OK) {
+		ret = mkey_label_write_fd(fd, &label);
+		if (ret < 0)
+			rc = report(ret, NULL, "cannot write the label to %s", a.device);
+	}
+	if (close(fd) < 0 && rc == EXIT_OK)
+		rc = report(-errno, NULL, "cannot write the label to %s", a.device);
+	if (rc != EXIT_OK)
+		return rc;
+	printf("Formatted %s as a dm-mkey volume.\n", a.device);
+	label_print_text(stdout, &label);
+	return EXIT_OK;
+}
