@@ -105,7 +105,7 @@ int main(int argc, char **argv)
 			  argv[i], program_name);
 		return EXIT_USAGE;
 	}
-	if (cmd->handler != cmd_help && wants_help(argc - i, argv + i)) {
+	if (wants_help(argc - i, argv + i)) {
 		command_usage(cmd, true);
 		return EXIT_OK;
 	}
