@@ -11,6 +11,14 @@
 
 #include "mkey/secmem.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
 int __real_munmap(void *addr, size_t len);
 int __wrap_munmap(void *addr, size_t len);
 
@@ -69,7 +77,7 @@ TEST(new_buffer_is_zeroed_locked_and_not_dumpable)
 	for (size_t i = 0; i < b->cap; i++)
 		ASSERT_EQ(0, b->data[i]);
 	ASSERT_EQ(0, vm_flags(b->data, flags, sizeof(flags)));
-#ifndef __SANITIZE_ADDRESS__
+#ifndef UNDER_ASAN
 	/* ASan replaces mlock() with a no-op, so only the plain build can check. */
 	EXPECT_NE(NULL, strstr(flags, " lo")) TH_LOG("VmFlags:%s", flags);	/* mlocked */
 #endif
