@@ -11,7 +11,7 @@
  * through a queue costs a wake-up on another CPU, which dominates the
  * latency of small I/O; but doing all crypto in the submitting context
  * leaves the other CPUs idle when the submitter has many bios in flight.
- * mkey_place() therefore runs crypto inline while a bio is alone in the
+ * mkey_offload() therefore runs crypto inline while a bio is alone in the
  * target, and spreads it over lightly loaded CPUs (keeping a share inline)
  * once bios overlap. A submitter that waits for each bio never makes bios
  * overlap when they complete inline, so an occasional bio is queued anyway
@@ -30,21 +30,14 @@
 
 #define MKEY_MIN_IOS		64
 #define MKEY_MAX_SG		(MKEY_MAX_SECTOR_SIZE / SECTOR_SIZE)
-/* Work queued or running per CPU before the submitter does work itself. */
+/* Work queued or running per other CPU before the submitter does work itself. */
 #define MKEY_CPU_QUEUE_DEPTH	2
-/* How many CPUs mkey_place() looks at before giving up on offloading. */
-#define MKEY_SCAN_CPUS		4
 /* Queue one in this many lone bios, to discover a deeper submitter. */
 #define MKEY_PROBE_INTERVAL	16
 /* How long overlapping bios keep the target in parallel mode. */
 #define MKEY_PARALLEL_WINDOW	(HZ / 20)
 /* Bytes of inline crypto between chances to reschedule. */
 #define MKEY_RESCHED_BYTES	(64 * 1024)
-
-/* Work queued or running on each CPU, over all mkey targets. */
-static DEFINE_PER_CPU(atomic_t, mkey_cpu_load);
-/* Where each CPU starts looking for a CPU to offload to. */
-static DEFINE_PER_CPU(int, mkey_cpu_rotor);
 
 struct mkey_io {
 	struct mkey_c *mc;
@@ -55,7 +48,6 @@ struct mkey_io {
 	sector_t iv_sector;		/* plain64 IV of the next unit */
 	unsigned int sectors;		/* size of the bio, for the counters */
 	unsigned int since_resched;	/* bytes */
-	int queued_cpu;
 	bool may_sleep;
 	blk_status_t status;
 	bio_end_io_t *orig_end_io;	/* read: dm core's completion */
@@ -308,21 +300,20 @@ static void mkey_run(struct mkey_io *io, bool may_sleep)
 static void mkey_io_work(struct work_struct *work)
 {
 	struct mkey_io *io = container_of(work, struct mkey_io, work);
-	int cpu = io->queued_cpu;
+	struct mkey_c *mc = io->mc;
 
 	if (mkey_is_write(io) && !io->clone)
 		mkey_alloc_write_clone(io, true);
 	mkey_run(io, true);
 	/* io may be gone now. */
-	atomic_dec(per_cpu_ptr(&mkey_cpu_load, cpu));
+	atomic_dec(&mc->queued);
 }
 
-static void mkey_queue(struct mkey_io *io, int cpu)
+static void mkey_queue(struct mkey_io *io)
 {
-	io->queued_cpu = cpu;
-	atomic_inc(per_cpu_ptr(&mkey_cpu_load, cpu));
+	atomic_inc(&io->mc->queued);
 	INIT_WORK(&io->work, mkey_io_work);
-	queue_work_on(cpu, io->mc->wq, &io->work);
+	queue_work(io->mc->wq, &io->work);
 }
 
 static void mkey_crypt_done(struct crypto_async_request *areq, int err)
@@ -337,7 +328,7 @@ static void mkey_crypt_done(struct crypto_async_request *areq, int err)
 		io->status = BLK_STS_IOERR;
 	}
 	/* This may be softirq context: continue in a worker. */
-	mkey_queue(io, raw_smp_processor_id());
+	mkey_queue(io);
 }
 
 /* Is the bio at hand the only one in flight, and not a probe? */
@@ -361,47 +352,25 @@ static bool mkey_alone(struct mkey_c *mc)
 }
 
 /*
- * Pick the CPU to run an io's crypto on, or -1 to run it inline. With
- * @can_inline false a CPU is always returned.
+ * Should this io's crypto go to a worker rather than run inline? Workers
+ * come from an unbound workqueue, so the scheduler runs them on idle CPUs;
+ * keeping only a couple of items queued per other CPU means the submitter
+ * does its share of the work instead of waiting behind a backlog.
  */
-static int mkey_place(struct mkey_c *mc, bool can_inline)
+static bool mkey_offload(struct mkey_c *mc, bool can_inline)
 {
-	int self = raw_smp_processor_id();
-	int cpu = READ_ONCE(*raw_cpu_ptr(&mkey_cpu_rotor));
-	int best = self, best_load = INT_MAX;
-	int i, load;
+	unsigned int others = num_online_cpus() - 1;
 
-	if (can_inline && (num_online_cpus() == 1 || mkey_alone(mc)))
-		return -1;
-
-	for (i = 0; i < MKEY_SCAN_CPUS; i++) {
-		cpu = cpumask_next(cpu, cpu_online_mask);
-		if (cpu >= nr_cpu_ids)
-			cpu = cpumask_first(cpu_online_mask);
-		if (cpu == self)
-			continue;
-		load = atomic_read(per_cpu_ptr(&mkey_cpu_load, cpu));
-		if (load < MKEY_CPU_QUEUE_DEPTH) {
-			WRITE_ONCE(*raw_cpu_ptr(&mkey_cpu_rotor), cpu);
-			return cpu;
-		}
-		if (load < best_load) {
-			best = cpu;
-			best_load = load;
-		}
-	}
-	/* Every CPU looked at is busy: do the work here, where it arrived. */
-	if (can_inline)
-		return -1;
-	if (best_load > atomic_read(per_cpu_ptr(&mkey_cpu_load, self)))
-		best = self;
-	return best;
+	if (!can_inline)
+		return true;
+	if (!others || mkey_alone(mc))
+		return false;
+	return atomic_read(&mc->queued) < others * MKEY_CPU_QUEUE_DEPTH;
 }
 
 static void mkey_read_endio(struct bio *bio)
 {
 	struct mkey_io *io = bio->bi_private;
-	int cpu;
 
 	if (unlikely(bio->bi_status)) {
 		mkey_complete(io, bio->bi_status);
@@ -411,11 +380,10 @@ static void mkey_read_endio(struct bio *bio)
 	 * Completions can come from interrupts; only a task context may do
 	 * the crypto inline, and even there nothing says it may sleep.
 	 */
-	cpu = mkey_place(io->mc, in_task());
-	if (cpu < 0)
-		mkey_run(io, false);
+	if (mkey_offload(io->mc, in_task()))
+		mkey_queue(io);
 	else
-		mkey_queue(io, cpu);
+		mkey_run(io, false);
 }
 
 int mkey_crypt_map(struct dm_target *ti, struct bio *bio)
@@ -424,7 +392,6 @@ int mkey_crypt_map(struct dm_target *ti, struct bio *bio)
 	unsigned int unit_mask = (mc->label.sector_size >> SECTOR_SHIFT) - 1;
 	struct mkey_io *io;
 	sector_t offset;
-	int cpu;
 
 	/* Flushes and discards carry no data to encrypt: pass them down. */
 	if (unlikely(bio->bi_opf & REQ_PREFLUSH ||
@@ -465,13 +432,12 @@ int mkey_crypt_map(struct dm_target *ti, struct bio *bio)
 	}
 
 	io->src = bio->bi_iter;
-	cpu = mkey_place(mc, true);
-	if (cpu < 0 && mkey_alloc_write_clone(io, false)) {
+	if (!mkey_offload(mc, true) && mkey_alloc_write_clone(io, false)) {
 		mkey_run(io, true);
 		return DM_MAPIO_SUBMITTED;
 	}
 	/* Offloaded, or no memory right now: a worker may wait for it. */
-	mkey_queue(io, cpu < 0 ? raw_smp_processor_id() : cpu);
+	mkey_queue(io);
 	return DM_MAPIO_SUBMITTED;
 }
 
@@ -516,18 +482,18 @@ int mkey_crypt_ctr(struct mkey_c *mc, const u8 *key, unsigned int key_size,
 	}
 
 	/*
-	 * Per-CPU workers, so that mkey_place() decides where work runs.
-	 * CPU_INTENSIVE: long crypto must not hold up other work items;
-	 * MEM_RECLAIM: writes may be what frees memory.
+	 * Unbound: the scheduler puts workers on idle CPUs. MEM_RECLAIM:
+	 * writes may be what frees memory.
 	 */
 	mc->wq = alloc_workqueue("kmkeyd/%s",
-				 WQ_CPU_INTENSIVE | WQ_HIGHPRI | WQ_MEM_RECLAIM,
-				 0, devname);
+				 WQ_UNBOUND | WQ_HIGHPRI | WQ_MEM_RECLAIM,
+				 num_online_cpus(), devname);
 	if (!mc->wq) {
 		*error = "Cannot allocate the workqueue";
 		return -ENOMEM;
 	}
 	atomic_set(&mc->inflight, 0);
+	atomic_set(&mc->queued, 0);
 	return 0;
 }
 

@@ -84,8 +84,9 @@ struct mkey_c {
 	struct mutex alloc_lock;
 	struct workqueue_struct *wq;
 
-	/* Work-placement state: see mkey_dispatch() in mkey-crypt.c. */
+	/* Work-placement state: see mkey_offload() in mkey-crypt.c. */
 	atomic_t inflight;
+	atomic_t queued;
 	unsigned long parallel_until;	/* jiffies */
 	unsigned int solo_count;
 
