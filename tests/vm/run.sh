@@ -1,0 +1,240 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Run guest test scripts in the test VM, one fresh VM per script, and report
+# KTAP on stdout (one result per script, the script's own KTAP nested in it).
+#
+#   tests/vm/run.sh [options] [TEST...]
+#
+#   TEST       t-smoke, t-smoke.sh, tests/vm/t-smoke.sh, demo, or the path of
+#              any guest script (it is added to the image's /mkey/tests)
+#              default: every tests/vm/t-*.sh, then demo
+#   --list     print the default test names and exit
+#   --shell    boot the VM with an interactive shell on this terminal
+#              (leave with 'poweroff -f', or Ctrl-A X)
+#   --no-image use build/vm/initramfs.img as it is (do not refresh it)
+#   --bin FILE put FILE in /mkey/bin too (repeatable; default: the project's
+#              binaries that are built, see VM_GUEST_BINS in tests/vm/Makefile.inc)
+#
+# Environment:
+#   TEST_KVER     kernel to boot (default: scripts/debian-kver.sh)
+#   VM_TIMEOUT    default per-test timeout in seconds (600); a script's
+#                 header may say "# timeout: N"
+#   VM_MEM        guest memory in MiB (2048), VM_SMP guest CPUs (2)
+#   VM_QEMU_ARGS  extra qemu arguments (word-split)
+#   VM_LOGDIR     where serial logs go (build/vm/logs)
+#
+# A script's header (its first 30 lines) may also say "# disks: 64M 1G ...":
+# the runner attaches fresh sparse virtio disks of those sizes (/dev/vda, ...).
+#
+# A test fails when its KTAP reports a failure or misses results, when the
+# script exits non-zero, when the guest times out, panics or oopses, or when
+# the guest kernel log shows a warning, BUG, oops, lockup or hung task.
+set -eu
+set -o pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+vmdir="$top/tests/vm"
+logdir=${VM_LOGDIR:-$top/build/vm/logs}
+mem=${VM_MEM:-2048}
+smp=${VM_SMP:-2}
+default_timeout=${VM_TIMEOUT:-600}
+
+# Kernel log lines that fail a test (extended regex, case-sensitive).
+bad_kernel_log='WARNING:|BUG:|Oops|general protection fault|Call Trace|KASAN|UBSAN|kernel BUG|blocked for more than|hung_task|unable to handle|Kernel panic|detected stall|soft lockup|hard LOCKUP'
+
+die() {
+	echo "vm/run: $*" >&2
+	exit 2
+}
+
+shell=0
+image=1
+list=0
+bins=()
+bins_given=0
+tests=()
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--shell) shell=1 ;;
+	--no-image) image=0 ;;
+	--list) list=1 ;;
+	--bin) bins+=("$2"); bins_given=1; shift ;;
+	-h | --help) sed -n '3,/^set -eu/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
+	-*) die "unknown option '$1' (see --help)" ;;
+	*) tests+=("$1") ;;
+	esac
+	shift
+done
+
+default_tests() {
+	local f
+	for f in "$vmdir"/t-*.sh; do
+		[ -f "$f" ] && basename "$f" .sh
+	done
+	[ -f "$vmdir/demo.sh" ] && echo demo
+	return 0
+}
+
+if [ "$list" = 1 ]; then
+	default_tests
+	exit 0
+fi
+
+kver=${TEST_KVER:-$("$top/scripts/debian-kver.sh")} || die "cannot find the Debian kernel; run 'make deps'"
+kernel="/boot/vmlinuz-$kver"
+[ -r "$kernel" ] || die "$kernel not readable; run 'make deps'"
+command -v qemu-system-x86_64 >/dev/null || die "qemu-system-x86_64 not found; run 'make deps'"
+
+# Resolve test arguments to (name, script path); scripts outside tests/vm
+# are added to the image.
+[ ${#tests[@]} -eq 0 ] && [ "$shell" = 0 ] && mapfile -t tests < <(default_tests)
+names=()
+scripts=()
+adds=()
+for t in "${tests[@]}"; do
+	case "$t" in
+	*/*)
+		[ -f "$t" ] || die "no such test script: $t"
+		p=$(cd "$(dirname "$t")" && pwd)/$(basename "$t")
+		[ "$(dirname "$p")" = "$vmdir" ] || adds+=(--add "$p")
+		;;
+	*) p="$vmdir/${t%.sh}.sh"
+		[ -f "$p" ] || die "no such test: $t (expected $p; --list shows the tests)"
+		;;
+	esac
+	names+=("$(basename "$p" .sh)")
+	scripts+=("$p")
+done
+
+# The project's binaries that exist; the fragments say which ones there are.
+if [ "$bins_given" = 0 ]; then
+	for b in $(make -s --no-print-directory -C "$top" print-VM_GUEST_BINS 2>/dev/null); do
+		case "$b" in /*) ;; *) b="$top/$b" ;; esac
+		[ -f "$b" ] && bins+=("$b")
+	done
+fi
+
+mkdir -p "$logdir" "$top/build/vm"
+img="$top/build/vm/initramfs.img"
+if [ "$image" = 1 ]; then
+	bin_args=()
+	for b in "${bins[@]}"; do bin_args+=(--bin "$b"); done
+	# One builder at a time: several people may share this tree.
+	img=$(TEST_KVER="$kver" flock "$top/build/vm/.lock" \
+		"$vmdir/mkinitramfs.sh" "${bin_args[@]}" "${adds[@]}") ||
+		die "building the initramfs failed"
+fi
+[ -r "$img" ] || die "no $img; run without --no-image"
+
+# header_value SCRIPT KEY: the value of a "# KEY: value" line in the header.
+header_value() {
+	head -n 30 "$1" | sed -n "s/^#[[:space:]]*$2:[[:space:]]*//p" | head -n 1
+}
+
+qemu_base=(qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem"
+	-no-reboot -nodefaults -no-user-config -display none
+	-kernel "$kernel" -initrd "$img")
+# console=ttyS1: kernel messages on their own channel, never mixed into KTAP.
+# panic=-1 + -no-reboot: a panic ends the VM at once; oops=panic and
+# hung_task_panic=1 turn an oops or a hung task into such a panic, so a
+# broken kernel ends the test in seconds instead of at the timeout.
+# printk.devkmsg=on: the markers tests write to /dev/kmsg are never dropped.
+append_base="console=ttyS1,115200 loglevel=7 printk.devkmsg=on panic=-1 oops=panic hung_task_panic=1 softlockup_panic=1"
+# shellcheck disable=SC2206 # word splitting of VM_QEMU_ARGS is intended
+extra=(${VM_QEMU_ARGS:-})
+
+if [ "$shell" = 1 ]; then
+	echo "vm/run: booting $kver with a shell on this terminal (Ctrl-A X quits)" >&2
+	exec "${qemu_base[@]}" "${extra[@]}" -serial mon:stdio \
+		-serial "file:$logdir/shell.kernel.log" \
+		-append "$append_base mkey.test=shell"
+fi
+
+echo "KTAP version 1"
+echo "# kernel $kver, image $img"
+echo "1..${#names[@]}"
+failed=0
+for i in "${!names[@]}"; do
+	n=$((i + 1))
+	name=${names[$i]}
+	script=${scripts[$i]}
+	log="$logdir/$name.log"
+	klog="$logdir/$name.kernel.log"
+	qerr="$logdir/$name.qemu.log"
+	to=$(header_value "$script" timeout)
+	to=${to:-$default_timeout}
+	case "$to" in '' | *[!0-9]*) die "$script: bad '# timeout:' header '$to'" ;; esac
+	disk_args=()
+	d=0
+	for size in $(header_value "$script" disks); do
+		img_d="$top/build/vm/disks/$name.$d.img"
+		mkdir -p "$(dirname "$img_d")"
+		rm -f "$img_d"
+		truncate -s "$size" "$img_d" || die "$script: bad disk size '$size'"
+		disk_args+=(-drive "file=$img_d,if=virtio,format=raw,cache=unsafe")
+		d=$((d + 1))
+	done
+	rm -f "$klog"
+
+	echo "    # Subtest: $name"
+	start=$(date +%s)
+	rc=0
+	timeout -k 10 "$to" "${qemu_base[@]}" "${extra[@]}" "${disk_args[@]}" \
+		-monitor none -serial stdio -serial "file:$klog" \
+		-append "$append_base mkey.test=$name mkey.disks=$d" \
+		</dev/null 2>"$qerr" | sed -u 's/\r$//' | tee "$log" |
+		"$top/tests/lib/ktap-nest.sh" || rc=${PIPESTATUS[0]}
+	secs=$(($(date +%s) - start))
+
+	reasons=()
+	skip_reason=
+	read -r p f s < <(awk -v out=counts -f "$top/tests/lib/ktap.awk" "$log")
+	exit_line=$(sed -n 's/^# mkey-vm: exit \([0-9]*\)$/\1/p' "$log" | tail -n 1)
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		reasons+=("timed out after ${to}s (set '# timeout: N' in the script header if it needs longer)")
+	elif [ "$rc" != 0 ]; then
+		reasons+=("qemu exited with status $rc: $(tail -n 3 "$qerr" | tr '\n' ' ')")
+	fi
+	if ! grep -Eq '^(KTAP version|TAP version|[0-9]+\.\.[0-9]+)' "$log"; then
+		reasons+=("no KTAP output from the guest")
+	elif [ "$p" = 0 ] && [ "$f" = 0 ] && grep -Eq '^1\.\.0( |$)' "$log"; then
+		skip_reason=$(sed -n 's/^1\.\.0 *# *SKIP *//p' "$log" | head -n 1)
+		skip_reason=${skip_reason:-skipped}
+	fi
+	if [ -z "$exit_line" ]; then
+		[ "$rc" = 124 ] || [ "$rc" = 137 ] ||
+			reasons+=("the guest stopped before the test finished (panic? see the kernel log)")
+	elif [ "$exit_line" != 0 ] && [ "$f" = 0 ]; then
+		reasons+=("the test script exited with status $exit_line")
+	fi
+	# Scan the kernel log from the moment the test started (the boot itself
+	# is Debian's business); the whole log if the test never started.
+	if [ -f "$klog" ]; then
+		sed -i 's/\r$//' "$klog"
+		from=$(grep -n 'mkey-vm: start ' "$klog" | head -n 1 | cut -d: -f1)
+		bad=$(tail -n +"${from:-1}" "$klog" | grep -E "$bad_kernel_log" | head -n 5 || true)
+		[ -n "$bad" ] && reasons+=("kernel log shows a problem:" "$bad")
+	else
+		reasons+=("no kernel log (qemu did not start?)")
+	fi
+
+	if [ "$f" != 0 ] || [ ${#reasons[@]} -gt 0 ]; then
+		failed=$((failed + 1))
+		for r in "${reasons[@]}"; do
+			printf '%s\n' "$r" | sed 's/^/    # /'
+		done
+		echo "    # last lines of the kernel log ($klog):"
+		tail -n 25 "$klog" 2>/dev/null | sed 's/^/    #   /'
+		echo "    # serial log: $log"
+		echo "    # $name: ${secs}s"
+		echo "not ok $n $name"
+	elif [ -n "$skip_reason" ]; then
+		echo "    # $name: ${secs}s"
+		echo "ok $n $name # SKIP $skip_reason"
+	else
+		echo "    # $name: ${secs}s"
+		echo "ok $n $name"
+	fi
+done
+[ "$failed" = 0 ]
