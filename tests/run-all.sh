@@ -1,0 +1,153 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Every dm-mkey test, as `make check` runs it. Phases, in order:
+#
+#   build   dm-mkey.ko for the Debian kernel the VM boots, userspace programs
+#   unit    host unit tests (tests/unit), normal and ASan+UBSan builds
+#   static  checkpatch.pl and sparse on kernel/
+#   dkms    dkms add/build/remove of a throwaway copy, vermagic check
+#   vm      system tests: one QEMU VM per tests/vm/t-*.sh, and the demo
+#
+# Each phase prints KTAP, nested (indented) under the phase's own result, as
+# it goes; the last line is "N passed, N failed" (", N skipped" when any
+# were skipped), counting leaf tests. Exit status 0 only when nothing failed.
+#
+#   tests/run-all.sh                    everything
+#   tests/run-all.sh --only vm,static   only these phases (build always runs)
+#   tests/run-all.sh vm/t-smoke unit/test-guid unit/asan/test-guid static/sparse
+#                                       only these tests (phase/name; a bare
+#                                       phase name means the whole phase)
+#   tests/run-all.sh --list             the phases and tests there are
+#
+# make check TESTS="vm/t-smoke unit" passes TESTS as arguments.
+# Logs: build/check/ (one NAME.ktap per phase, build and tool logs),
+# build/vm/logs/ (serial and kernel logs of each VM test).
+set -eu
+set -o pipefail
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+logs="$top/build/check"
+phases=(build unit static dkms vm)
+
+usage() {
+	sed -n '3,/^set -eu/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
+}
+
+declare -A want=() sel=()
+any=0
+add_phase() {
+	local p
+	for p in "${phases[@]}"; do
+		if [ "$p" = "$1" ]; then
+			want[$1]=1
+			any=1
+			return 0
+		fi
+	done
+	echo "run-all: unknown phase '$1' (phases: ${phases[*]})" >&2
+	exit 2
+}
+
+list=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--only)
+		[ $# -ge 2 ] || { echo "run-all: --only needs a phase list" >&2; exit 2; }
+		for p in ${2//,/ }; do add_phase "$p"; done
+		shift ;;
+	--only=*)
+		v=${1#--only=}
+		for p in ${v//,/ }; do add_phase "$p"; done ;;
+	--list) list=1 ;;
+	-h | --help) usage; exit 0 ;;
+	-*) echo "run-all: unknown option '$1' (see --help)" >&2; exit 2 ;;
+	*/*)
+		p=${1%%/*}
+		add_phase "$p"
+		sel[$p]="${sel[$p]:-} ${1#*/}" ;;
+	*) add_phase "$1" ;;
+	esac
+	shift
+done
+if [ "$any" = 0 ]; then
+	for p in "${phases[@]}"; do want[$p]=1; done
+fi
+want[build]=1 # every other phase tests what it builds
+
+if [ "$list" = 1 ]; then
+	echo build
+	for b in $(make -s -C "$top" --no-print-directory print-UNIT_TEST_BINS 2>/dev/null); do
+		echo "unit/$(basename "$b")"
+	done
+	for b in $(make -s -C "$top" --no-print-directory print-ASAN_UNIT_TEST_BINS 2>/dev/null); do
+		echo "unit/asan/$(basename "$b")"
+	done
+	echo static/checkpatch
+	echo static/sparse
+	echo dkms
+	"$top/tests/vm/run.sh" --list | sed 's|^|vm/|'
+	exit 0
+fi
+
+mkdir -p "$logs"
+if ! TEST_KVER=${TEST_KVER:-$("$top/scripts/debian-kver.sh")}; then
+	echo "run-all: cannot find the Debian kernel the tests boot; run 'make deps'" >&2
+	exit 1
+fi
+export TEST_KVER
+
+# run_phase N NAME CMD...: run one phase, nest its KTAP, print its result.
+run_phase() {
+	local n=$1 name=$2
+	shift 2
+	local out="$logs/$name.ktap" rc=0 start p f s
+	start=$(date +%s)
+	echo "    # Subtest: $name"
+	(cd "$top" && "$@") </dev/null 2>&1 | tee "$out" |
+		"$top/tests/lib/ktap-nest.sh" || rc=${PIPESTATUS[0]}
+	read -r p f s < <(awk -v out=counts -f "$top/tests/lib/ktap.awk" "$out")
+	echo "# $name: $p passed, $f failed, $s skipped in $(($(date +%s) - start))s"
+	if [ "$f" != 0 ] || [ "$rc" != 0 ]; then
+		[ "$rc" != 0 ] && echo "# $name: exit status $rc"
+		echo "not ok $n $name"
+	elif [ "$p" = 0 ] && [ "$s" != 0 ]; then
+		echo "ok $n $name # SKIP nothing to test yet"
+	else
+		echo "ok $n $name"
+	fi
+}
+
+main() {
+	local selected=() p n=0
+	for p in "${phases[@]}"; do
+		[ -n "${want[$p]:-}" ] && selected+=("$p")
+	done
+	echo "KTAP version 1"
+	echo "# dm-mkey tests: kernel $TEST_KVER, $(date -u '+%Y-%m-%d %H:%M:%S UTC')"
+	echo "1..${#selected[@]}"
+	for p in "${selected[@]}"; do
+		n=$((n + 1))
+		# shellcheck disable=SC2086 # the selection is a word list
+		case "$p" in
+		build) run_phase "$n" build tests/lib/phase-build.sh ;;
+		unit) run_phase "$n" unit tests/lib/phase-unit.sh ${sel[unit]:-} ;;
+		static) run_phase "$n" static tests/lib/phase-static.sh ${sel[static]:-} ;;
+		dkms) run_phase "$n" dkms tests/lib/phase-dkms.sh ;;
+		vm) run_phase "$n" vm tests/vm/run.sh ${sel[vm]:-} ;;
+		esac
+	done
+}
+
+main | tee "$logs/all.ktap"
+if grep -Eq '^ *not ok' "$logs/all.ktap"; then
+	echo "# failed:"
+	grep -E '^ *not ok' "$logs/all.ktap" | grep -v '# TODO' | sed 's/^/#   /'
+fi
+summary=$(awk -v notes=1 -f "$top/tests/lib/ktap.awk" "$logs/all.ktap" 2>"$logs/ktap-notes.txt")
+sed 's/^/# /; s/^# # /# /' "$logs/ktap-notes.txt"
+echo "$summary"
+case "$summary" in
+*" 0 failed"*) exit 0 ;;
+*) exit 1 ;;
+esac
