@@ -151,22 +151,36 @@ int mkey_key_add(const struct mkey_guid *guid, const uint8_t *key,
 			*serial = existing;
 		return -EEXIST;
 	}
-	/* A revoked or expired leftover is replaced by add_key below. */
+	/* A revoked or expired leftover is replaced when ours is linked. */
 	if (ret != -ENOKEY && ret != -EKEYREVOKED && ret != -EKEYEXPIRED)
 		return ret;
 	key_description(guid, desc, sizeof(desc));
-	added = add_key("logon", desc, key, key_len, ring);
+	/*
+	 * Only a possessor may change a new key's permissions, and nothing
+	 * possesses the module keyring. So the key is born in our thread
+	 * keyring, given the permissions root needs to find, revoke and
+	 * unlink it later from any process, and only then linked into the
+	 * module keyring.
+	 */
+	added = add_key("logon", desc, key, key_len, KEY_SPEC_THREAD_KEYRING);
 	if (added < 0)
 		return -errno;
 	if (keyctl_setperm(added, MKEY_KEY_PERM) < 0) {
-		ret = -errno;
-		keyctl_revoke(added);
-		keyctl_unlink(added, ring);
-		return mkey_error_set(ret, "cannot set the permissions of key %s", desc);
+		ret = mkey_error_set(-errno, "cannot set the permissions of key %s", desc);
+		goto drop;
 	}
+	if (keyctl_link(added, ring) < 0) {
+		ret = mkey_error_set(-errno, "cannot link key %s into the dm-mkey keyring", desc);
+		goto drop;
+	}
+	keyctl_unlink(added, KEY_SPEC_THREAD_KEYRING);
 	if (serial)
 		*serial = added;
 	return 0;
+drop:
+	keyctl_revoke(added);
+	keyctl_unlink(added, KEY_SPEC_THREAD_KEYRING);
+	return ret;
 }
 
 int mkey_key_payload_bytes(key_serial_t serial)

@@ -73,7 +73,7 @@ static int check_not_in_use(const char *device, dev_t dev)
 	if (fd != -EBUSY)
 		return fd;
 	mkey_dev_describe_busy(dev, why, sizeof(why));
-	return mkey_error_set(-EBUSY, "%s is %s", device, why);
+	return mkey_error_set(-EBUSY, "%s is in use: %s", device, why);
 }
 
 static int create_mapping(const char *name, const char *uuid, uint64_t sectors,

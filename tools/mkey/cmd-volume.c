@@ -76,10 +76,13 @@ static int open_error(const char *device, const char *name, int err,
 		return EXIT_KERNEL;
 	default:
 		/* Everything userspace can check passed: the kernel said no. */
-		error_msg("cannot open %s as %s: %s", device, name,
-			  mkey_error_detail()[0] ? mkey_error_detail() : mkey_strerror(err));
-		if (!strstr(mkey_error_detail(), "dmesg"))
-			error_msg("the kernel log may say more: dmesg | tail");
+		if (mkey_error_detail()[0]) {
+			/* libmkey quotes the kernel's reason or points at dmesg. */
+			error_msg("cannot open %s as %s: %s", device, name, mkey_error_detail());
+		} else {
+			error_msg("cannot open %s as %s: %s; see 'dmesg | tail'", device,
+				  name, mkey_strerror(err));
+		}
 		return err == -ENOMEM || err == -EACCES || err == -EPERM ?
 		       EXIT_SYSTEM : EXIT_KERNEL;
 	}
