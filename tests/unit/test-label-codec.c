@@ -289,6 +289,47 @@ TEST_F(header, encode_always_writes_v1_whatever_the_struct_says)
 	EXPECT_EQ(1, self->out.version);
 }
 
+/*
+ * Garbage that passes the magic, version, size and checksum checks reaches
+ * every field rule; none of it may crash or be accepted unless it obeys
+ * them all. (Run under ASan/UBSan too.)
+ */
+TEST(random_sealed_headers_are_judged_not_crashed_on)
+{
+	uint8_t h[MKEY_LABEL_HEADER_SIZE];
+	struct mkey_label out;
+	unsigned int seed = 12345;
+	int accepted = 0;
+
+	for (int round = 0; round < 20000; round++) {
+		for (size_t i = 0; i < sizeof(h); i++)
+			h[i] = (uint8_t)rand_r(&seed);
+		memcpy(h, "MKEYLBL", 8);
+		h[8] = 1, h[9] = 0, h[10] = 0, h[11] = 2;
+		if (round % 2) {	/* mostly-valid fields, random values */
+			memset(h + LBL_OFF_FLAGS, 0, 4);
+			memset(h + LBL_OFF_CIPHER, 0, MKEY_LABEL_CIPHER_SIZE);
+			memcpy(h + LBL_OFF_CIPHER, "aes-xts-plain64", 15);
+			put32(h + LBL_OFF_KEY_BITS, 128 + 64 * (rand_r(&seed) % 3));
+			put32(h + LBL_OFF_SECTOR_SIZE, rand_r(&seed) % 2 ? 512 : 4096);
+			memset(h + LBL_OFF_RESERVED, 0, LBL_RESERVED_SIZE);
+			put64(h + LBL_OFF_DATA_OFFSET, (uint64_t)rand_r(&seed) % 100000);
+			put64(h + LBL_OFF_DATA_SECTORS, 8 * ((uint64_t)rand_r(&seed) % 100000));
+		}
+		reseal(h);
+		if (mkey_label_decode(h, sizeof(h), (uint64_t)rand_r(&seed) * 4096, &out) ==
+		    MKEY_LABEL_OK) {
+			accepted++;
+			ASSERT_EQ(0, out.flags);
+			ASSERT_NE(0, mkey_key_bytes(out.key_bits));
+			ASSERT_TRUE(out.sector_size == 512 || out.sector_size == 4096);
+			ASSERT_GE(out.data_offset, 8);
+			ASSERT_EQ(0, out.data_sectors % (out.sector_size / 512));
+		}
+	}
+	EXPECT_GT(accepted, 0);	/* the valid path was exercised too */
+}
+
 TEST(fault_strings_are_distinct)
 {
 	for (int a = MKEY_LABEL_OK; a <= MKEY_LABEL_OUTSIDE_DEVICE; a++)
