@@ -12,7 +12,7 @@
 mkey_require_module
 
 VERBOSE_OUT=${VERBOSE_OUT:-}
-ktap_plan 43
+ktap_plan 60
 
 # expect RC NAME TEXT CMD...: CMD exits with RC and its output contains TEXT
 expect() {
@@ -94,6 +94,37 @@ check "wipe the primary label" dd if=/dev/zero of=$dev bs=4096 count=1 oflag=dir
 expect 0 "open via the backup label" "used the backup copy" mkey open $dev vol
 expect 0 "kernel uses the backup too" "label copy:   backup" mkey status vol
 check "data still reads back" sh -c 'dd if=/dev/mapper/vol bs=4096 count=1 iflag=direct 2>/dev/null | head -c 1024 >/dev/null'
+expect 3 "format refuses a mapped device" "in use" mkey format $dev --raw-key $key --guid "$G" --force
 expect 0 "close" "Closed vol" mkey close vol
+
+# Read-only and discards; a device-mapper device that is not mkey.
+expect 0 "open --read-only --allow-discards" "read-only" \
+	mkey open $dev ro --read-only --allow-discards
+expect 0 "table has allow_discards" "1 allow_discards" dmsetup table ro
+check_fail "writes to a read-only mapping fail" \
+	dd if=/dev/zero of=/dev/mapper/ro bs=4096 count=1 oflag=direct
+check "close refused while a process holds it" sh -c 'exec 3</dev/mapper/ro; mkey close ro >/tmp/held 2>&1; test $? = 3'
+expect 0 "held message" "held open by a process" cat /tmp/held
+check "close ro" mkey close ro
+check "a linear dm device" dmsetup create lin --table "0 8 linear $dev 0"
+expect 2 "close refuses a non-mkey device" "not a dm-mkey mapping" mkey close lin
+check_fail "list ignores it" sh -c 'mkey list | grep -q lin'
+check "remove it" dmsetup remove lin
+
+# AES-128, 512-byte sectors: ciphertext of data sector 5 has IV 5.
+mkey_gen_key /tmp/k128 32
+G2=$(mkey_gen_guid)
+expect 0 "format AES-128 / 512" "128 bits" mkey format $dev --raw-key /tmp/k128 --guid "$G2" \
+	--sector-size 512 --data-offset 64 --force
+check "activate it" mkey activate --raw-key - --guid "$G2" </tmp/k128
+expect 0 "open it" "Opened" mkey open $dev v128
+dd if=/dev/urandom of=/tmp/p5 bs=512 count=1 2>/dev/null
+check "write data sector 5" dd if=/tmp/p5 of=/dev/mapper/v128 bs=512 seek=5 oflag=direct conv=fsync
+dd if=$dev of=/tmp/c5 bs=512 skip=69 count=1 iflag=direct 2>/dev/null
+xts128_check() {
+	aes_xts_ref /tmp/k128 5 /tmp/p5 /tmp/r5 && cmp /tmp/c5 /tmp/r5
+}
+check "ciphertext is reference AES-128-XTS at offset 64" xts128_check
+expect 0 "deactivate closes it" "Closed 1 volume" mkey deactivate "$G2"
 
 ktap_done
