@@ -251,7 +251,11 @@ step() {
 }
 
 run() {
-	echo "# \$ $*"
+	if [ $# -ge 3 ] && [ "$1" = sh ] && [ "$2" = -c ]; then
+		echo "# \$ $3"
+	else
+		echo "# \$ $*"
+	fi
 	if "$@" >"$KTAP_STATE/run" 2>&1; then _rrc=0; else _rrc=$?; fi
 	sed 's/^/#   /' "$KTAP_STATE/run"
 	[ "$_rrc" -eq 0 ] || echo "#   (exit status $_rrc)"

@@ -69,7 +69,7 @@ base_modules="dm-mod dm-bufio dm-crypt dm-flakey brd loop
 # Host programs for the guest (busybox provides the rest); tests ask for more
 # in tools.list. Each is copied to its host path with its libraries.
 base_tools="kmod dmsetup keyctl mke2fs mkfs.ext4 e2fsck dumpe2fs tune2fs
-	blkid losetup blockdev dd openssl cryptsetup fio flock"
+	blkid losetup blockdev dd grep openssl cryptsetup fio flock"
 
 # Entries of a list file: one per line, '#' comments.
 read_list() {
