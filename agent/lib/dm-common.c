@@ -8,6 +8,7 @@
 
 #include "mkey/volume.h"
 #include "dm-common.h"
+#include "error-detail.h"
 
 static bool dm_verbose;
 static __thread char last_log[512];
@@ -64,6 +65,23 @@ const char *mkey_dm_last_log(void)
 void mkey_dm_log_reset(void)
 {
 	last_log[0] = '\0';
+}
+
+struct dm_task *mkey_dm_task(int type, int *err)
+{
+	struct dm_task *dmt;
+
+	mkey_dm_init();
+	mkey_dm_log_reset();
+	dmt = dm_task_create(type);
+	if (dmt)
+		return dmt;
+	if (last_log[0])
+		*err = mkey_error_set(-ENODEV, "device-mapper is not available: %s",
+				      last_log);
+	else
+		*err = -ENOMEM;
+	return NULL;
 }
 
 int mkey_dm_task_errno(struct dm_task *dmt)

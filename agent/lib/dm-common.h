@@ -8,6 +8,14 @@
 /* Installs our libdevmapper log handler once; call before any dm_task. */
 void mkey_dm_init(void);
 
+/*
+ * dm_task_create() that says why it failed: libdevmapper checks the driver
+ * first, so NULL mostly means no device-mapper (dm_mod not loaded, no
+ * /dev/mapper/control, not root). Returns the task, or NULL with *err set
+ * (-ENODEV with a detail quoting libdevmapper, or -ENOMEM).
+ */
+struct dm_task *mkey_dm_task(int type, int *err);
+
 /* Negative errno for a failed dm_task_run, never 0. */
 int mkey_dm_task_errno(struct dm_task *dmt);
 

@@ -22,9 +22,9 @@ static int query(int type, const char *name, struct mkey_mapping *m,
 	int ret = 0;
 
 	*found_mkey = false;
-	dmt = dm_task_create(type);
+	dmt = mkey_dm_task(type, &ret);
 	if (!dmt)
-		return -ENOMEM;
+		return ret;
 	if (!dm_task_set_name(dmt, name)) {
 		ret = -EINVAL;
 		goto out;
@@ -112,9 +112,9 @@ int mkey_mapping_list(struct mkey_mapping **out)
 
 	mkey_dm_init();
 	*out = NULL;
-	dmt = dm_task_create(DM_DEVICE_LIST);
+	dmt = mkey_dm_task(DM_DEVICE_LIST, &ret);
 	if (!dmt)
-		return -ENOMEM;
+		return ret;
 	if (!dm_task_run(dmt)) {
 		ret = mkey_dm_task_errno(dmt);
 		goto out;

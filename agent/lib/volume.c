@@ -27,9 +27,9 @@ static int mapping_exists(const char *name)
 	struct dm_info info;
 	int ret;
 
-	dmt = dm_task_create(DM_DEVICE_INFO);
+	dmt = mkey_dm_task(DM_DEVICE_INFO, &ret);
 	if (!dmt)
-		return -ENOMEM;
+		return ret;
 	if (!dm_task_set_name(dmt, name) || !dm_task_run(dmt) ||
 	    !dm_task_get_info(dmt, &info))
 		ret = mkey_dm_task_errno(dmt);
@@ -83,9 +83,9 @@ static int create_mapping(const char *name, const char *uuid, uint64_t sectors,
 	char kernel_says[512];
 	int kmsg, ret;
 
-	dmt = dm_task_create(DM_DEVICE_CREATE);
+	dmt = mkey_dm_task(DM_DEVICE_CREATE, &ret);
 	if (!dmt)
-		return -ENOMEM;
+		return ret;
 	if (!dm_task_set_name(dmt, name) || !dm_task_set_uuid(dmt, uuid) ||
 	    (read_only && !dm_task_set_ro(dmt)) ||
 	    !dm_task_add_target(dmt, 0, sectors, MKEY_TARGET_NAME, params)) {
@@ -168,9 +168,9 @@ static int remove_mapping(const struct mkey_mapping *m)
 	struct dm_task *dmt;
 	int ret;
 
-	dmt = dm_task_create(DM_DEVICE_REMOVE);
+	dmt = mkey_dm_task(DM_DEVICE_REMOVE, &ret);
 	if (!dmt)
-		return -ENOMEM;
+		return ret;
 	if (!dm_task_set_name(dmt, m->name)) {
 		dm_task_destroy(dmt);
 		return -ENOMEM;
@@ -256,8 +256,13 @@ int mkey_volume_deactivate_key(const struct mkey_guid *guid, int *closed)
 		*closed = 0;
 	mkey_guid_format(guid, text);
 	n = mkey_mapping_list(&list);
-	if (n < 0)
-		return mkey_error_set(n, "cannot list device-mapper devices");
+	if (n < 0) {
+		char why[512];
+
+		snprintf(why, sizeof(why), "%s", mkey_error_detail());
+		return mkey_error_set(n, "cannot list device-mapper devices%s%s",
+				      why[0] ? ": " : "", why);
+	}
 	for (i = 0; i < n; i++)
 		busy |= uses_key(&list[i], guid) && list[i].open_count > 0;
 	if (busy) {

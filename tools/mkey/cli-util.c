@@ -42,6 +42,7 @@ int exit_code_for(int err)
 	case EEXIST:
 		return EXIT_BUSY;
 	case ENOPKG:
+	case ENODEV:	/* no device-mapper driver */
 		return EXIT_KERNEL;
 	case EIO:
 	case ENOMEM:
