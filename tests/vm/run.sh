@@ -67,13 +67,28 @@ while [ $# -gt 0 ]; do
 	shift
 done
 
-default_tests() {
+# Guest tests: tests/vm/t-*.sh, and tests/*/guest/t-*.sh (guest tests kept
+# beside a component's unit tests); then the demo.
+guest_scripts() {
 	local f
-	for f in "$vmdir"/t-*.sh; do
-		[ -f "$f" ] && basename "$f" .sh
+	for f in "$vmdir"/t-*.sh "$top"/tests/*/guest/t-*.sh; do
+		[ -f "$f" ] && echo "$f"
 	done
-	[ -f "$vmdir/demo.sh" ] && echo demo
+	[ -f "$vmdir/demo.sh" ] && echo "$vmdir/demo.sh"
 	return 0
+}
+
+default_tests() {
+	guest_scripts | while read -r f; do basename "$f" .sh; done
+}
+
+# find_test NAME: the script of a test name.
+find_test() {
+	local f
+	for f in $(guest_scripts); do
+		[ "$(basename "$f" .sh)" = "${1%.sh}" ] && { echo "$f"; return 0; }
+	done
+	return 1
 }
 
 if [ "$list" = 1 ]; then
@@ -99,10 +114,14 @@ for t in "${tests[@]}"; do
 		p=$(cd "$(dirname "$t")" && pwd)/$(basename "$t")
 		[ "$(dirname "$p")" = "$vmdir" ] || adds+=(--add "$p")
 		;;
-	*) p="$vmdir/${t%.sh}.sh"
-		[ -f "$p" ] || die "no such test: $t (expected $p; --list shows the tests)"
+	*) p=$(find_test "$t") || die "no such test: $t (--list shows the tests)"
+		[ "$(dirname "$p")" = "$vmdir" ] || adds+=(--add "$p")
 		;;
 	esac
+	for n in "${names[@]}"; do
+		[ "$n" != "$(basename "$p" .sh)" ] ||
+			die "two tests named $n: guest scripts need unique names (they share /mkey/tests)"
+	done
 	names+=("$(basename "$p" .sh)")
 	scripts+=("$p")
 done
