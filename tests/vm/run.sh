@@ -13,8 +13,9 @@
 #   --shell    boot the VM with an interactive shell on this terminal
 #              (leave with 'poweroff -f', or Ctrl-A X)
 #   --no-image use build/vm/initramfs.img as it is (do not refresh it)
-#   --bin FILE put FILE in /mkey/bin too (repeatable; default: the project's
+#   --bin FILE put FILE in /mkey/bin (repeatable; default: the project's
 #              binaries that are built, see VM_GUEST_BINS in tests/vm/Makefile.inc)
+#   --add FILE put FILE in /mkey/tests too (data or a helper module for a test)
 #
 # Environment:
 #   TEST_KVER     kernel to boot (default: scripts/debian-kver.sh)
@@ -53,6 +54,7 @@ image=1
 list=0
 bins=()
 bins_given=0
+extra_files=()
 tests=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -60,6 +62,7 @@ while [ $# -gt 0 ]; do
 	--no-image) image=0 ;;
 	--list) list=1 ;;
 	--bin) bins+=("$2"); bins_given=1; shift ;;
+	--add) extra_files+=(--add "$2"); shift ;;
 	-h | --help) sed -n '3,/^set -eu/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'; exit 0 ;;
 	-*) die "unknown option '$1' (see --help)" ;;
 	*) tests+=("$1") ;;
@@ -141,10 +144,16 @@ if [ "$image" = 1 ]; then
 	for b in "${bins[@]}"; do bin_args+=(--bin "$b"); done
 	# One builder at a time: several people may share this tree.
 	img=$(TEST_KVER="$kver" flock "$top/build/vm/.lock" \
-		"$vmdir/mkinitramfs.sh" "${bin_args[@]}" "${adds[@]}") ||
+		"$vmdir/mkinitramfs.sh" "${bin_args[@]}" "${adds[@]}" "${extra_files[@]}") ||
 		die "building the initramfs failed"
 fi
 [ -r "$img" ] || die "no $img; run without --no-image"
+# Boot a private link to this image: another run in the same tree may
+# replace build/vm/initramfs.img (by rename) while this one is going.
+own_img="$top/build/vm/.initramfs.$$.img"
+ln -f "$img" "$own_img" 2>/dev/null || cp "$img" "$own_img"
+trap 'rm -f "$own_img"' EXIT
+img=$own_img
 
 # header_value SCRIPT KEY: the value of a "# KEY: value" line in the header.
 header_value() {
@@ -165,13 +174,15 @@ extra=(${VM_QEMU_ARGS:-})
 
 if [ "$shell" = 1 ]; then
 	echo "vm/run: booting $kver with a shell on this terminal (Ctrl-A X quits)" >&2
-	exec "${qemu_base[@]}" "${extra[@]}" -serial mon:stdio \
+	echo "vm/run: kernel log in $logdir/shell.kernel.log" >&2
+	"${qemu_base[@]}" "${extra[@]}" -serial mon:stdio \
 		-serial "file:$logdir/shell.kernel.log" \
 		-append "$append_base mkey.test=shell"
+	exit
 fi
 
 echo "KTAP version 1"
-echo "# kernel $kver, image $img"
+echo "# kernel $kver, image ${img%/.initramfs.*}/initramfs.img"
 echo "1..${#names[@]}"
 failed=0
 for i in "${!names[@]}"; do
@@ -194,14 +205,15 @@ for i in "${!names[@]}"; do
 		disk_args+=(-drive "file=$img_d,if=virtio,format=raw,cache=unsafe")
 		d=$((d + 1))
 	done
-	rm -f "$klog"
+	rm -f "$klog" "$klog.test"
+	from=
 
 	echo "    # Subtest: $name"
 	start=$(date +%s)
 	rc=0
 	timeout -k 10 "$to" "${qemu_base[@]}" "${extra[@]}" "${disk_args[@]}" \
 		-monitor none -serial stdio -serial "file:$klog" \
-		-append "$append_base mkey.test=$name mkey.disks=$d" \
+		-append "$append_base mkey.test=$name mkey.disks=$d mkey.timeout=$to" \
 		</dev/null 2>"$qerr" | sed -u 's/\r$//' | tee "$log" |
 		"$top/tests/lib/ktap-nest.sh" || rc=${PIPESTATUS[0]}
 	secs=$(($(date +%s) - start))
@@ -224,27 +236,32 @@ for i in "${!names[@]}"; do
 	if [ -z "$exit_line" ]; then
 		[ "$rc" = 124 ] || [ "$rc" = 137 ] ||
 			reasons+=("the guest stopped before the test finished (panic? see the kernel log)")
-	elif [ "$exit_line" != 0 ] && [ "$f" = 0 ]; then
+	elif [ "$exit_line" != 0 ]; then
 		reasons+=("the test script exited with status $exit_line")
 	fi
 	# Scan the kernel log from the moment the test started (the boot itself
 	# is Debian's business); the whole log if the test never started.
+	# The watchdog's own dump of a hung guest is not a second problem.
 	if [ -f "$klog" ]; then
 		sed -i 's/\r$//' "$klog"
-		from=$(grep -n 'mkey-vm: start ' "$klog" | head -n 1 | cut -d: -f1)
-		bad=$(tail -n +"${from:-1}" "$klog" | grep -E "$bad_kernel_log" | head -n 5 || true)
+		from=$(grep -n 'mkey-vm: start ' "$klog" | head -n 1 | cut -d: -f1 || true)
+		tail -n +"${from:-1}" "$klog" | sed '/mkey-vm: .* still running after/,$d' >"$klog.test"
+		bad=$(grep -E "$bad_kernel_log" "$klog.test" | head -n 5 || true)
 		[ -n "$bad" ] && reasons+=("kernel log shows a problem:" "$bad")
 	else
 		reasons+=("no kernel log (qemu did not start?)")
 	fi
+	rm -f "$klog.test"
 
 	if [ "$f" != 0 ] || [ ${#reasons[@]} -gt 0 ]; then
 		failed=$((failed + 1))
 		for r in "${reasons[@]}"; do
 			printf '%s\n' "$r" | sed 's/^/    # /'
 		done
+		# The kernel log since the test started (all of it if it never did).
+		[ -n "$from" ] || from=1
 		echo "    # last lines of the kernel log ($klog):"
-		tail -n 25 "$klog" 2>/dev/null | sed 's/^/    #   /'
+		tail -n +"$from" "$klog" 2>/dev/null | tail -n 30 | sed 's/^/    #   /'
 		echo "    # serial log: $log"
 		echo "    # $name: ${secs}s"
 		echo "not ok $n $name"
