@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 600
 #
-# (Run with: tests/vm/run.sh tests/unit/guest/t-mkey-cli.sh; VERBOSE_OUT=1
+# (Run with: tests/vm/run.sh t-mkey-cli; VERBOSE_OUT=1
 # in the guest shows every command's output.)
 #
 # The mkey CLI end to end on a ramdisk: format, dump, activate, open,
