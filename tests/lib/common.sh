@@ -35,13 +35,13 @@ mkvar() {
 # logged NAME LOG CMD...: run CMD with its output in LOG; ok, or fail with
 # the end of LOG.
 logged() {
-	local name=$1 log=$2
+	local name=$1 log=$2 rc=0
 	shift 2
-	if "$@" >"$log" 2>&1; then
+	"$@" >"$log" 2>&1 || rc=$?
+	if [ "$rc" = 0 ]; then
 		ok "$name"
 		return 0
 	fi
-	local rc=$?
 	diag "\$ $*"
 	diag_file "$log" 30
 	diag "full log: $log"

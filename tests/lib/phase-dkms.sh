@@ -36,18 +36,29 @@ built="$tree/dm-mkey/$version/$kver/$(uname -m)/module/dm-mkey.ko"
 stage_and_add() {
 	"$top/scripts/dkms-stage.sh" "$src/dm-mkey-$version" && dk add
 }
-if logged "dkms add (source staged by scripts/dkms-stage.sh)" "$logs/dkms-add.log" stage_and_add &&
-	logged "dkms build -k $kver" "$logs/dkms-build.log" dk build -k "$kver"; then
+added=0
+compiled=0
+if logged "dkms add (source staged by scripts/dkms-stage.sh)" "$logs/dkms-add.log" stage_and_add; then
+	added=1
+	if logged "dkms build -k $kver" "$logs/dkms-build.log" dk build -k "$kver"; then
+		compiled=1
+	fi
+else
+	skip "dkms build -k $kver" "dkms add failed"
+fi
+# DKMS keeps the log of the last build beside the module.
+mlog=$(find "$tree" -name make.log 2>/dev/null | head -n 1)
+[ -n "$mlog" ] && cp "$mlog" "$logs/dkms-make.log"
+
+if [ "$compiled" = 1 ]; then
 	[ -f "$built" ] || built=$(find "$tree" -name 'dm-mkey.ko*' -path '*/module/*' | head -n 1)
-	want=$(modinfo -k "$kver" -F vermagic dm-mod 2>/dev/null)
-	got=$(modinfo -F vermagic "$built" 2>/dev/null)
+	want=$(modinfo -k "$kver" -F vermagic dm-mod 2>/dev/null || true)
+	got=$(modinfo -F vermagic "$built" 2>/dev/null || true)
 	if [ -n "$got" ] && [ "$got" = "$want" ]; then
 		ok "vermagic is the Debian kernel's ($kver)"
 	else
 		fail "vermagic is the Debian kernel's ($kver)" "module: '$got', kernel's dm-mod: '$want'"
 	fi
-	# DKMS keeps the build log of the last build beside the module.
-	mlog=$(find "$tree" -name make.log | head -n 1)
 	warns=$(grep -E ': (warning|error): ' "${mlog:-/dev/null}" 2>/dev/null || true)
 	if [ -z "$mlog" ]; then
 		fail "module compiles without warnings" "no make.log in the DKMS tree"
@@ -57,17 +68,18 @@ if logged "dkms add (source staged by scripts/dkms-stage.sh)" "$logs/dkms-add.lo
 	else
 		ok "module compiles without warnings"
 	fi
-	[ -n "$mlog" ] && cp "$mlog" "$logs/dkms-make.log"
 else
-	mlog=$(find "$tree" -name make.log | head -n 1)
-	if [ -n "$mlog" ]; then
-		cp "$mlog" "$logs/dkms-make.log"
-		diag "last lines of DKMS's make.log:"
+	if [ "$added" = 1 ] && [ -n "$mlog" ]; then
+		diag "last lines of DKMS's make.log ($logs/dkms-make.log):"
 		diag_file "$mlog" 20
 	fi
 	skip "vermagic is the Debian kernel's ($kver)" "nothing built"
 	skip "module compiles without warnings" "nothing built"
 fi
-logged "dkms remove --all" "$logs/dkms-remove.log" dk remove --all || true
+if [ "$added" = 1 ]; then
+	logged "dkms remove --all" "$logs/dkms-remove.log" dk remove --all || true
+else
+	skip "dkms remove --all" "nothing added"
+fi
 
 ktap_done
