@@ -8,7 +8,7 @@
  * The label on DEVICE gives the data offset, sector size and key size.
  * PLAINFILE was written through the mapping at BYTE_OFFSET (default 0) of
  * the data area; every encryption sector of it is encrypted here and
- * compared with the device's bytes.
+ * compared with the device's bytes, read with O_DIRECT.
  *
  * OpenSSL has AES-128-XTS and AES-256-XTS but no AES-192-XTS, so XTS is
  * built here from EVP AES-ECB (IEEE 1619: T = E_K2(IV), C = E_K1(P ^ T) ^ T,
@@ -233,9 +233,17 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	fd = open(argv[1], O_RDONLY);
+	/*
+	 * O_DIRECT: the data went to the device through the mapping, beside
+	 * DEVICE's own page cache, which may hold stale pages. Files that
+	 * cannot do O_DIRECT (tmpfs) are read through the cache.
+	 */
+	fd = open(argv[1], O_RDONLY | O_DIRECT);
+	if (fd < 0 && errno == EINVAL)
+		fd = open(argv[1], O_RDONLY);
 	want = malloc(ss);
-	have = malloc(ss);
+	if (posix_memalign((void **)&have, 4096, ss))
+		have = NULL;
 	if (fd < 0 || !want || !have) {
 		fprintf(stderr, "xts-verify: %s: %s\n", argv[1], strerror(errno));
 		return 1;
