@@ -96,6 +96,9 @@ if ! TEST_KVER=${TEST_KVER:-$("$top/scripts/debian-kver.sh")}; then
 	exit 1
 fi
 export TEST_KVER
+# Outputs whose build failed in this run (phase-build.sh): the VM leaves
+# them out rather than testing an older build.
+export MKEY_STALE_LIST="$logs/stale"
 
 # run_phase N NAME CMD...: run one phase, nest its KTAP, print its result.
 run_phase() {

@@ -24,6 +24,8 @@
 #   VM_MEM        guest memory in MiB (2048), VM_SMP guest CPUs (2)
 #   VM_QEMU_ARGS  extra qemu arguments (word-split)
 #   VM_LOGDIR     where serial logs go (build/vm/logs)
+#   MKEY_STALE_LIST  a file listing outputs (dm-mkey.ko, programs) whose
+#                 build just failed: they stay out of the image (run-all.sh)
 #
 # A script's header (its first 30 lines) may also say "# disks: 64M 1G ...":
 # the runner attaches fresh sparse virtio disks of those sizes (/dev/vda, ...).
@@ -129,12 +131,27 @@ for t in "${tests[@]}"; do
 	scripts+=("$p")
 done
 
+# is_stale FILE: its build failed in this test run; do not test it.
+is_stale() {
+	[ -n "${MKEY_STALE_LIST:-}" ] && [ -f "$MKEY_STALE_LIST" ] &&
+		grep -qxF -- "$1" "$MKEY_STALE_LIST"
+}
+
 # The project's binaries that exist; the fragments say which ones there are.
 if [ "$bins_given" = 0 ]; then
 	for b in $(make -s --no-print-directory -C "$top" print-VM_GUEST_BINS 2>/dev/null); do
 		case "$b" in /*) ;; *) b="$top/$b" ;; esac
-		[ -f "$b" ] && bins+=("$b")
+		if is_stale "$b"; then
+			echo "# not in the image (its build failed): $b"
+		elif [ -f "$b" ]; then
+			bins+=("$b")
+		fi
 	done
+fi
+ko_args=()
+if is_stale "$top/kernel/dm-mkey.ko"; then
+	echo "# not in the image (its build failed): $top/kernel/dm-mkey.ko"
+	ko_args=(--no-ko)
 fi
 
 mkdir -p "$logdir" "$top/build/vm"
@@ -144,7 +161,7 @@ if [ "$image" = 1 ]; then
 	for b in "${bins[@]}"; do bin_args+=(--bin "$b"); done
 	# One builder at a time: several people may share this tree.
 	img=$(TEST_KVER="$kver" flock "$top/build/vm/.lock" \
-		"$vmdir/mkinitramfs.sh" "${bin_args[@]}" "${adds[@]}" "${extra_files[@]}") ||
+		"$vmdir/mkinitramfs.sh" "${ko_args[@]}" "${bin_args[@]}" "${adds[@]}" "${extra_files[@]}") ||
 		die "building the initramfs failed"
 fi
 [ -r "$img" ] || die "no $img; run without --no-image"
