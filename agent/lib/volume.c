@@ -15,6 +15,7 @@
 
 #include "mkey/blkdev.h"
 #include "mkey/error.h"
+#include "mkey/audit.h"
 #include "mkey/keyring.h"
 #include "mkey/volume.h"
 #include "dm-common.h"
@@ -244,18 +245,18 @@ static void describe_open(const struct mkey_mapping *list, int n,
 	}
 }
 
-int mkey_volume_deactivate_key(const struct mkey_guid *guid, int *closed)
+static bool uses_any(const struct mkey_mapping *m, const struct mkey_guid *guids, int n)
 {
-	char text[MKEY_GUID_STR_LEN + 1];
-	struct mkey_mapping *list = NULL;
-	int n, i, ret, removed = 0;
-	bool busy = false;
+	for (int i = 0; i < n; i++)
+		if (uses_key(m, &guids[i]))
+			return true;
+	return false;
+}
 
-	mkey_error_clear();
-	if (closed)
-		*closed = 0;
-	mkey_guid_format(guid, text);
-	n = mkey_mapping_list(&list);
+static int list_mappings(struct mkey_mapping **list)
+{
+	int n = mkey_mapping_list(list);
+
 	if (n < 0) {
 		char why[512];
 
@@ -263,36 +264,132 @@ int mkey_volume_deactivate_key(const struct mkey_guid *guid, int *closed)
 		return mkey_error_set(n, "cannot list device-mapper devices%s%s",
 				      why[0] ? ": " : "", why);
 	}
-	for (i = 0; i < n; i++)
-		busy |= uses_key(&list[i], guid) && list[i].open_count > 0;
-	if (busy) {
-		char what[4096];
+	return n;
+}
 
-		describe_open(list, n, guid, what, sizeof(what));
+int mkey_volume_deactivate_keys(const struct mkey_guid *guids, int n_guids,
+				int *closed, int *removed)
+{
+	char text[MKEY_GUID_STR_LEN + 1];
+	struct mkey_mapping *list = NULL;
+	int n, i, ret = 0, n_closed = 0, n_removed = 0;
+	bool busy = false;
+
+	mkey_error_clear();
+	if (closed)
+		*closed = 0;
+	if (removed)
+		*removed = 0;
+	n = list_mappings(&list);
+	if (n < 0)
+		return n;
+	for (i = 0; i < n; i++)
+		busy |= uses_any(&list[i], guids, n_guids) && list[i].open_count > 0;
+	if (busy) {
+		char what[4096], all[4096] = "";
+		size_t used = 0;
+
+		/* One audit line per refused key, one message naming every open volume. */
+		for (int g = 0; g < n_guids; g++) {
+			describe_open(list, n, &guids[g], what, sizeof(what));
+			if (!what[0])
+				continue;
+			mkey_guid_format(&guids[g], text);
+			{
+				char quoted[4200];
+
+				mkey_audit(MKEY_AUDIT_DEACTIVATE_REFUSED, "key=%s open=%s",
+					   text, mkey_audit_quote(what, quoted, sizeof(quoted)));
+			}
+			used += (size_t)snprintf(all + used, sizeof(all) - used, "%skey %s is "
+						 "used by open volumes: %s", used ? "; " : "",
+						 text, what);
+			if (used >= sizeof(all))
+				break;
+		}
 		free(list);
-		return mkey_error_set(-EBUSY, "key %s is used by open volumes: %s",
-				      text, what);
+		return mkey_error_set(-EBUSY, "%s", all);
 	}
 	for (i = 0; i < n; i++) {
-		if (!uses_key(&list[i], guid))
+		if (!uses_any(&list[i], guids, n_guids))
 			continue;
 		/* Opened since we looked? Then the kernel refuses, and we stop. */
 		ret = remove_mapping(&list[i]);
 		if (ret < 0) {
-			free(list);
-			if (closed)
-				*closed = removed;
-			return ret;
+			char quoted[600];
+
+			mkey_guid_format(&list[i].table.key_guid, text);
+			mkey_audit(MKEY_AUDIT_DEACTIVATE_REFUSED, "key=%s open=%s", text,
+				   mkey_audit_quote(mkey_error_detail(), quoted, sizeof(quoted)));
+			goto out;
 		}
-		removed++;
+		n_closed++;
 	}
+	for (int g = 0; g < n_guids; g++) {
+		int vols = 0;
+
+		for (i = 0; i < n; i++)
+			vols += uses_key(&list[i], &guids[g]);
+		mkey_guid_format(&guids[g], text);
+		ret = mkey_key_remove(&guids[g]);
+		if (ret == -ENOKEY) {
+			/* Not active: fine when deactivating many, or when its volumes were closed. */
+			if (n_guids > 1 || vols) {
+				ret = 0;
+				continue;
+			}
+			ret = mkey_error_set(ret, "key %s", text);
+			goto out;
+		}
+		if (ret < 0) {
+			ret = mkey_error_set(ret, "key %s", text);
+			goto out;
+		}
+		n_removed++;
+		mkey_audit(MKEY_AUDIT_KEY_DEACTIVATED, "key=%s closed=%d", text, vols);
+	}
+	ret = 0;
+out:
 	free(list);
 	if (closed)
-		*closed = removed;
-	ret = mkey_key_remove(guid);
-	if (ret == -ENOKEY && removed)
-		return 0;
-	if (ret < 0)
-		return mkey_error_set(ret, "key %s", text);
-	return 0;
+		*closed = n_closed;
+	if (removed)
+		*removed = n_removed;
+	return ret;
+}
+
+int mkey_volume_deactivate_key(const struct mkey_guid *guid, int *closed)
+{
+	return mkey_volume_deactivate_keys(guid, 1, closed, NULL);
+}
+
+int mkey_volume_key_users(const struct mkey_guid *guid, char *buf, size_t len)
+{
+	struct mkey_mapping *list = NULL;
+	size_t used = 0;
+	int n, count = 0;
+
+	if (len)
+		buf[0] = '\0';
+	n = mkey_mapping_list(&list);
+	if (n == -ENODEV)
+		return 0;	/* no device-mapper: no mapping can use the key */
+	if (n < 0)
+		return list_mappings(&list);
+	for (int i = 0; i < n; i++) {
+		int w;
+
+		if (!uses_key(&list[i], guid))
+			continue;
+		count++;
+		w = snprintf(buf + used, len - used, "%s/dev/mapper/%s%s%s%s",
+			     used ? ", " : "", list[i].name,
+			     list[i].mount_point[0] ? " (mounted on " : "",
+			     list[i].mount_point, list[i].mount_point[0] ? ")" : "");
+		if (w < 0 || (size_t)w >= len - used)
+			break;
+		used += (size_t)w;
+	}
+	free(list);
+	return count;
 }

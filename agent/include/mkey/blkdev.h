@@ -47,4 +47,12 @@ int mkey_dev_holders(dev_t dev, char *buf, size_t len);
  */
 void mkey_dev_describe_busy(dev_t dev, char *buf, size_t len);
 
+/*
+ * Looks for anything libblkid recognizes on @fd (a filesystem, swap, RAID
+ * or LVM member, LUKS, a partition table). Returns 0 when there is
+ * nothing, 1 with its name in @what ("ext4 filesystem", "dos partition
+ * table", "ambiguous signatures"), or a negative errno.
+ */
+int mkey_dev_probe_signature(int fd, char *what, size_t len);
+
 #endif

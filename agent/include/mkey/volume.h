@@ -124,6 +124,26 @@ int mkey_volume_close(const char *name);
 int mkey_volume_deactivate_key(const struct mkey_guid *guid, int *closed);
 
 /*
+ * The same for several keys at once (a key file's keys, or every active
+ * key): refuses with -EBUSY, changing nothing, while any mapping that uses
+ * any of them is open (the detail names each key, device and mount
+ * point); otherwise removes their mappings, then revokes and unlinks each
+ * key that is active (keys that are not are skipped, except that a single
+ * key that is neither active nor used gives -ENOKEY). @closed receives
+ * the number of mappings removed, @removed the number of keys removed
+ * (both may be NULL). Deactivations and refusals are audited.
+ */
+int mkey_volume_deactivate_keys(const struct mkey_guid *guids, int n_guids,
+				int *closed, int *removed);
+
+/*
+ * How many mkey mappings (open or not) use @guid; their names and mount
+ * points go to @buf ("/dev/mapper/vol (mounted on /srv), ..."). 0 when
+ * device-mapper is not available at all. Negative errno on failure.
+ */
+int mkey_volume_key_users(const struct mkey_guid *guid, char *buf, size_t len);
+
+/*
  * Sends libdevmapper's own log lines to stderr (verbose) or keeps them
  * quiet, remembering the last error as detail. Called once by the CLI.
  */
