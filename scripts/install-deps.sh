@@ -17,7 +17,7 @@ set -eu
 build_pkgs="gcc make pkg-config libc6-dev
 	linux-image-amd64 linux-headers-amd64 linux-source-6.1 xz-utils perl
 	sparse dkms kmod
-	libdevmapper-dev libkeyutils-dev libssl-dev libargon2-dev libjson-c-dev
+	libdevmapper-dev libkeyutils-dev libssl-dev libargon2-dev libjson-c-dev libblkid-dev
 	clang libclang-rt-14-dev"
 
 # VM tests: the emulator, and the tools copied into the guest's initramfs.
