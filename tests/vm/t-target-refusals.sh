@@ -16,6 +16,7 @@
 . /mkey/tests/lib.sh
 . /mkey/tests/target-lib.sh
 mkey_require_module
+tl_require_bins mkey
 
 ktap_plan 84
 

@@ -19,6 +19,7 @@
 . /mkey/tests/lib.sh
 . /mkey/tests/target-lib.sh
 mkey_require_module
+tl_require_bins mkey xts-verify
 
 COMBOS="32:512 32:4096 48:512 48:4096 64:512 64:4096"
 ktap_plan $((1 + 6 * 13 + 2))

@@ -7,6 +7,10 @@
 #   . /mkey/tests/lib.sh
 #   . /mkey/tests/target-lib.sh
 #
+# Setup:
+#   tl_require_bins PROG...  ktap_skip_all unless every PROG (mkey,
+#                         xts-verify) is in the image (the runner leaves out
+#                         programs whose build failed); call before ktap_plan
 # Volumes:
 #   tl_format DEV KEYFILE GUID [SECTOR_SIZE]
 #                         mkey format --force (quiet; output shown on failure)
@@ -53,6 +57,13 @@ _tl_run() {
 	diag "\$ $* (exit status $_tl_rc)"
 	diag_file "$KTAP_STATE/tl.out" 20
 	return "$_tl_rc"
+}
+
+tl_require_bins() {
+	for _tb in "$@"; do
+		command -v "$_tb" >/dev/null 2>&1 ||
+			ktap_skip_all "$_tb is not in the image (not built, or its build failed)"
+	done
 }
 
 tl_format() {
