@@ -209,23 +209,30 @@ for i in "${!names[@]}"; do
 	log="$logdir/$name.log"
 	klog="$logdir/$name.kernel.log"
 	qerr="$logdir/$name.qemu.log"
+	echo "    # Subtest: $name"
 	to=$(header_value "$script" timeout)
 	to=${to:-$default_timeout}
-	case "$to" in '' | *[!0-9]*) die "$script: bad '# timeout:' header '$to'" ;; esac
+	header_error=
+	case "$to" in '' | *[!0-9]*) header_error="bad '# timeout:' header '$to' (seconds)" ;; esac
 	disk_args=()
 	d=0
 	for size in $(header_value "$script" disks); do
 		img_d="$top/build/vm/disks/$name.$d.img"
 		mkdir -p "$(dirname "$img_d")"
 		rm -f "$img_d"
-		truncate -s "$size" "$img_d" || die "$script: bad disk size '$size'"
+		truncate -s "$size" "$img_d" 2>/dev/null || header_error="bad '# disks:' size '$size'"
 		disk_args+=(-drive "file=$img_d,if=virtio,format=raw,cache=unsafe")
 		d=$((d + 1))
 	done
+	if [ -n "$header_error" ]; then
+		failed=$((failed + 1))
+		echo "    # $script: $header_error"
+		echo "not ok $n $name"
+		continue
+	fi
 	rm -f "$klog" "$klog.test"
 	from=
 
-	echo "    # Subtest: $name"
 	start=$(date +%s)
 	rc=0
 	timeout -k 10 "$to" "${qemu_base[@]}" "${extra[@]}" "${disk_args[@]}" \
@@ -242,7 +249,7 @@ for i in "${!names[@]}"; do
 	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
 		reasons+=("timed out after ${to}s (set '# timeout: N' in the script header if it needs longer)")
 	elif [ "$rc" != 0 ]; then
-		reasons+=("qemu exited with status $rc: $(tail -n 3 "$qerr" | tr '\n' ' ')")
+		reasons+=("qemu exited with status $rc: $(tail -n 3 "$qerr" 2>/dev/null | tr '\n' ' ' || true)")
 	fi
 	if ! grep -Eq '^(KTAP version|TAP version|[0-9]+\.\.[0-9]+)' "$log"; then
 		reasons+=("no KTAP output from the guest")
@@ -278,7 +285,7 @@ for i in "${!names[@]}"; do
 		# The kernel log since the test started (all of it if it never did).
 		[ -n "$from" ] || from=1
 		echo "    # last lines of the kernel log ($klog):"
-		tail -n +"$from" "$klog" 2>/dev/null | tail -n 30 | sed 's/^/    #   /'
+		{ tail -n +"$from" "$klog" 2>/dev/null || true; } | tail -n 30 | sed 's/^/    #   /'
 		echo "    # serial log: $log"
 		echo "    # $name: ${secs}s"
 		echo "not ok $n $name"

@@ -9,7 +9,7 @@
 # publishes its keyring, registers the target and unloads.
 . /mkey/tests/lib.sh
 
-ktap_plan 16
+ktap_plan 17
 
 # -- Debian's modules and the tools in the image
 check "modprobe dm-mod" modprobe dm-mod
@@ -61,10 +61,17 @@ if mkey_have_module; then
 	esac
 	check "target 'mkey' registered" sh -c 'dmsetup targets | grep -q "^mkey "'
 	check "keyring is described dm-mkey" sh -c "keyctl rdescribe '$ring' | grep -q ';dm-mkey\$'"
+	guid=$(mkey_gen_guid)
+	add_key() {
+		mkey_add_key "$guid" "$key" >/dev/null &&
+			keyctl list "$ring" | grep -q "logon: mkey:$guid\$"
+	}
+	check "logon key mkey:GUID added to the module keyring" add_key
 	check "rmmod dm-mkey" mkey_unload_module
 else
 	for t in "insmod dm-mkey.ko" "keyring parameter is a positive number" \
-		"target 'mkey' registered" "keyring is described dm-mkey" "rmmod dm-mkey"; do
+		"target 'mkey' registered" "keyring is described dm-mkey" \
+		"logon key mkey:GUID added to the module keyring" "rmmod dm-mkey"; do
 		skip "$t" "dm-mkey.ko is not built"
 	done
 fi
