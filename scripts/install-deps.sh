@@ -1,4 +1,6 @@
 #!/bin/sh
+# Package lists are space-separated words: splitting them is intended.
+# shellcheck disable=SC2086
 # SPDX-License-Identifier: GPL-2.0
 #
 # Install every Debian package dm-mkey needs to build, test, benchmark and
@@ -33,8 +35,7 @@ all_pkgs=$(printf '%s\n' $build_pkgs $vm_pkgs $later_pkgs)
 # One dpkg-query for all packages; "install ok installed" is the only state
 # in which a package is usable.
 missing_pkgs() {
-	# shellcheck disable=SC2086 # word splitting of the package list is intended
-	installed=$(dpkg-query -W -f='${Package} ${Status}\n' $all_pkgs 2>/dev/null |
+		installed=$(dpkg-query -W -f='${Package} ${Status}\n' $all_pkgs 2>/dev/null |
 		sed -n 's/^\([^ ]*\) install ok installed$/\1/p' || true)
 	for p in $all_pkgs; do
 		printf '%s\n' "$installed" | grep -qx -- "$p" || printf '%s\n' "$p"
@@ -76,7 +77,6 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 # Refresh the package lists once, and only because something is missing.
 apt-get update -q
-# shellcheck disable=SC2086 # word splitting of the package list is intended
 apt-get install -y -q --no-install-recommends $missing
 
 still=$(missing_pkgs)

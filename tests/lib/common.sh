@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=bash
+# The variables set here are used by the scripts that source this file.
+# shellcheck disable=SC2034
 #
 # Shared set-up of the host-side test phases (tests/lib/phase-*.sh). Source it.
 #   top    the source tree        kver  the Debian kernel the tests target
 #   logs   build/check/, where each phase keeps its full logs
 #   jobs   make -j value
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-# shellcheck source=ktap.sh
+# shellcheck source=tests/lib/ktap.sh
 . "$top/tests/lib/ktap.sh"
 logs="$top/build/check"
 mkdir -p "$logs"

@@ -9,6 +9,7 @@
 # are left alone but listed in build/check/stale, and tests/run-all.sh keeps
 # them out of the VM, so that no phase tests a stale binary.
 set -eu
+# shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/common.sh"
 stale="$logs/stale"
 : >"$stale"

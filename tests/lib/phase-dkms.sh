@@ -9,6 +9,7 @@
 # that Debian's dkms creates its module signing key, /var/lib/dkms/mok.key,
 # on its first build, as it would for any DKMS package). KTAP on stdout.
 set -eu
+# shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/common.sh"
 
 command -v dkms >/dev/null 2>&1 || { ktap_plan 1; fail "dkms installed" "run 'make deps'"; ktap_done; exit 1; }

@@ -10,6 +10,7 @@
 #
 #   tests/lib/phase-static.sh [checkpatch|sparse]...
 set -eu
+# shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/common.sh"
 
 want_cp=1

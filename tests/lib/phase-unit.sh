@@ -12,6 +12,7 @@
 #
 # UNIT_TIMEOUT (seconds, default 300) bounds each binary.
 set -eu
+# shellcheck source=tests/lib/common.sh
 . "$(dirname "$0")/common.sh"
 
 timeout_s=${UNIT_TIMEOUT:-300}
@@ -59,7 +60,7 @@ stale=
 build() {
 	local name=$1 log=$2 target=$3
 	logged "$name" "$log" mk -k -j"$jobs" "$target" && return 0
-	stale="$stale $(mk -n -k "$target" 2>/dev/null | tr -s ' \t' '\n\n' | grep -v '^-' | sort -u | tr '\n' ' ')"
+	stale="$stale $(mk -n -k "$target" 2>/dev/null | tr -s ' \t' '\n' | grep -v '^-' | sort -u | tr '\n' ' ')"
 }
 [ "$need_plain" = 1 ] && build "build unit tests" "$logs/unit-build.log" unit-tests
 [ "$need_asan" = 1 ] && build "build unit tests (ASan+UBSan)" "$logs/unit-build-asan.log" unit-tests-asan

@@ -55,7 +55,7 @@ MKEY_KO=${MKEY_KO:-/mkey/dm-mkey.ko}
 MKEY_KEYRING_PARAM=/sys/module/dm_mkey/parameters/keyring
 MKEY_TEST=${MKEY_TEST:-$(basename "$0" .sh)}
 
-# shellcheck source=../lib/ktap.sh
+# shellcheck source=tests/lib/ktap.sh
 . "$MKEY_TESTS/ktap.sh"
 
 # ------------------------------------------------------------ kernel log
