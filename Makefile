@@ -74,7 +74,7 @@ test-build:
 	$(MAKE) user
 
 check: deps
-	tests/run-all.sh $(TESTS)
+	@tests/run-all.sh $(TESTS)
 
 demo: deps test-build
 	tests/vm/run.sh demo
