@@ -12,6 +12,7 @@
 
 static bool dm_verbose;
 static __thread char last_log[512];
+static char dm_unavailable[512];
 static pthread_once_t dm_once = PTHREAD_ONCE_INIT;
 
 /*
@@ -76,9 +77,15 @@ struct dm_task *mkey_dm_task(int type, int *err)
 	dmt = dm_task_create(type);
 	if (dmt)
 		return dmt;
+	/*
+	 * libdevmapper logs a missing driver once per process; later
+	 * failures are silent. Remember why, so every call says so.
+	 */
 	if (last_log[0])
+		snprintf(dm_unavailable, sizeof(dm_unavailable), "%s", last_log);
+	if (dm_unavailable[0])
 		*err = mkey_error_set(-ENODEV, "device-mapper is not available: %s",
-				      last_log);
+				      dm_unavailable);
 	else
 		*err = -ENOMEM;
 	return NULL;

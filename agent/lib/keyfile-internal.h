@@ -53,8 +53,9 @@ struct mkey_keyfile {
 	struct mkey_secbuf *master;
 	char unlocked_by[MKEY_ADMIN_NAME_MAX + 1];
 
-	/* File: where it lives, and the lock held for an update. */
+	/* File: its name (as given), where it really lives, the update lock. */
 	char *path;
+	char *real_path;
 	int lock_fd;
 	bool is_new;
 

@@ -81,6 +81,7 @@ static int parse_fd(int fd, const char *path, struct mkey_keyfile **out)
 		return mkey_error_set(ret, "%s", detail);
 	}
 	(*out)->path = strdup(path);
+	(*out)->real_path = realpath(path, NULL);	/* for audit lines; may fail */
 	if (!(*out)->path) {
 		mkey_keyfile_free(*out);
 		*out = NULL;
@@ -174,8 +175,8 @@ int mkey_keyfile_open_update(const char *path, int timeout_ms, struct mkey_keyfi
 		free(real);
 		return ret;
 	}
-	free((*out)->path);
-	(*out)->path = real;
+	free((*out)->real_path);
+	(*out)->real_path = real;
 	(*out)->lock_fd = fd;
 	return 0;
 }
@@ -303,9 +304,9 @@ int mkey_keyfile_commit(struct mkey_keyfile *kf)
 
 	if (!kf->master)
 		return -EACCES;
-	if (kf->lock_fd < 0 || !kf->path)
+	if (kf->lock_fd < 0 || !kf->real_path)
 		return -EBADF;
-	ret = split(kf->path, &sp);
+	ret = split(kf->real_path, &sp);
 	if (ret < 0)
 		return ret;
 	ret = serialize_signed(kf, &text);
@@ -318,7 +319,7 @@ int mkey_keyfile_commit(struct mkey_keyfile *kf)
 		return mkey_error_set(fd, "cannot write a new copy of %s in %s",
 				      kf->path, sp.dir);
 	/* Nobody can know this inode yet: the lock is ours at once. */
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || rename(tmp, kf->path) < 0) {
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0 || rename(tmp, kf->real_path) < 0) {
 		ret = -errno;
 		close(fd);
 		unlink(tmp);
@@ -397,7 +398,9 @@ int mkey_keyfile_create(struct mkey_keyfile *kf, const char *path)
 	if (ret < 0)
 		return ret;
 	free(kf->path);
+	free(kf->real_path);
 	kf->path = strdup(path);
+	kf->real_path = realpath(path, NULL);
 	if (kf->lock_fd >= 0)
 		close(kf->lock_fd);
 	kf->lock_fd = fd;

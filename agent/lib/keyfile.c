@@ -43,6 +43,7 @@ void mkey_keyfile_free(struct mkey_keyfile *kf)
 	if (kf->lock_fd >= 0)
 		close(kf->lock_fd);	/* releases the flock */
 	free(kf->path);
+	free(kf->real_path);
 	OPENSSL_cleanse(kf->keys, MKEY_KEYFILE_MAX_KEYS * sizeof(*kf->keys));
 	free(kf->keys);
 	OPENSSL_cleanse(kf, sizeof(*kf));
@@ -205,9 +206,10 @@ void kf_audit_ident(const struct mkey_keyfile *kf, char *buf, size_t len)
 	char quoted[600], id[MKEY_GUID_STR_LEN + 1];
 
 	mkey_guid_format(&kf->file_id, id);
-	if (kf->path)
+	if (kf->real_path || kf->path)
 		snprintf(buf, len, "file=%s file_id=%s",
-			 mkey_audit_quote(kf->path, quoted, sizeof(quoted)), id);
+			 mkey_audit_quote(kf->real_path ? kf->real_path : kf->path,
+					  quoted, sizeof(quoted)), id);
 	else
 		snprintf(buf, len, "file_id=%s", id);
 }

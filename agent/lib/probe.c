@@ -33,13 +33,14 @@ int mkey_dev_probe_signature(int fd, char *what, size_t len)
 	} else if (ret == 0) {
 		if (blkid_probe_lookup_value(pr, "TYPE", &type, NULL) == 0) {
 			blkid_probe_lookup_value(pr, "USAGE", &usage, NULL);
-			snprintf(what, len, "%s %s", type,
-				 usage && strcmp(usage, "filesystem") == 0 ? "filesystem" :
-				 usage && strcmp(usage, "raid") == 0 ? "RAID/LVM member" :
-				 usage && strcmp(usage, "crypto") == 0 ? "encrypted volume" :
-				 "signature");
+			snprintf(what, len, "%s of type %s",
+				 usage && strcmp(usage, "filesystem") == 0 ? "a filesystem" :
+				 usage && strcmp(usage, "raid") == 0 ? "a RAID or LVM member" :
+				 usage && strcmp(usage, "crypto") == 0 ? "an encrypted volume" :
+				 usage && strcmp(usage, "other") == 0 && !strcmp(type, "swap") ?
+				 "swap space" : "a signature", type);
 		} else if (blkid_probe_lookup_value(pr, "PTTYPE", &type, NULL) == 0) {
-			snprintf(what, len, "%s partition table", type);
+			snprintf(what, len, "a partition table of type %s", type);
 		} else {
 			snprintf(what, len, "an unnamed signature");
 		}

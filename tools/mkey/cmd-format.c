@@ -13,6 +13,7 @@
 #include "label-print.h"
 #include "mkey/blkdev.h"
 #include "mkey/error.h"
+#include "mkey/keyfile.h"
 #include "mkey/label.h"
 #include "mkey/secmem.h"
 
@@ -21,6 +22,10 @@ struct format_args {
 	struct key_options key;
 	struct mkey_guid guid;
 	bool have_guid;
+	const char *key_file;		/* --key-file */
+	struct auth_options auth;
+	struct mkey_guid key_guid;	/* --key */
+	bool have_key_guid;
 	struct mkey_guid uuid;
 	bool have_uuid;
 	uint32_t sector_size;
@@ -32,6 +37,9 @@ static int parse_args(const struct command *cmd, int argc, char **argv,
 		      struct format_args *a)
 {
 	static const struct option opts[] = {
+		AUTH_LONG_OPTIONS,
+		{ "key-file", required_argument, NULL, OPT_KEY_FILE },
+		{ "key", required_argument, NULL, OPT_KEY },
 		{ "raw-key", required_argument, NULL, 'k' },
 		{ "guid", required_argument, NULL, 'g' },
 		{ "sector-size", required_argument, NULL, 's' },
@@ -47,7 +55,17 @@ static int parse_args(const struct command *cmd, int argc, char **argv,
 	a->sector_size = 4096;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", opts, &idx)) != -1) {
+		if (auth_option(&a->auth, c, optarg))
+			continue;
 		switch (c) {
+		case OPT_KEY_FILE:
+			a->key_file = optarg;
+			break;
+		case OPT_KEY:
+			if (!parse_guid_arg(cmd, "--key", optarg, &a->key_guid))
+				return EXIT_USAGE;
+			a->have_key_guid = true;
+			break;
 		case 'k':
 			key_option_take(&a->key, opts[idx].name, optarg);
 			break;
@@ -87,10 +105,25 @@ static int parse_args(const struct command *cmd, int argc, char **argv,
 		return usage_error(cmd, optind == argc ? "missing DEVICE" :
 				   "too many arguments");
 	a->device = argv[optind];
-	if (!key_options_check(cmd, &a->key))
-		return EXIT_USAGE;
-	if (!a->have_guid)
-		return usage_error(cmd, "missing --guid GUID (the data key's GUID)");
+	if (a->key_file) {
+		if (a->key.count || a->have_guid)
+			return usage_error(cmd, "--key-file does not go with --raw-key or "
+					   "--guid (use --key GUID to pick a key of the file)");
+	} else {
+		if (a->have_key_guid || a->auth.admin || a->auth.password_file)
+			return usage_error(cmd, "--key, --admin and --password-file go "
+					   "with --key-file");
+		if (a->key.count == 0)
+			return usage_error(cmd, "no key given: use --key-file FILE, or "
+					   "--raw-key FILE (- for stdin) with --guid GUID");
+		if (!key_options_check(cmd, &a->key))
+			return EXIT_USAGE;
+		if (!a->have_guid)
+			return usage_error(cmd, "missing --guid GUID (the data key's GUID)");
+		if (a->auth.password_file && !strcmp(a->auth.password_file, "-") &&
+		    !strcmp(a->key.src.location, "-"))
+			return usage_error(cmd, "only one of the inputs can be standard input");
+	}
 	if (a->data_offset && a->data_offset % (a->sector_size / 512))
 		return usage_error(cmd, "--data-offset %" PRIu64 " is not a multiple "
 				   "of the sector size (%u sectors of 512 bytes)",
@@ -168,6 +201,19 @@ static int check_device(int fd, const struct format_args *a,
 	ret = mkey_label_read_fd(fd, &existing);
 	if ((ret == 0 || mkey_label_read_found_any(&existing)) && !a->force)
 		return refuse_existing(a->device, &existing);
+	if (!a->force) {
+		char what[256];
+
+		ret = mkey_dev_probe_signature(fd, what, sizeof(what));
+		if (ret < 0)
+			return report(ret, NULL, "cannot probe %s for existing data", a->device);
+		if (ret > 0) {
+			error_msg("%s holds %s; formatting makes that data unreadable. "
+				  "Check the device ('blkid %s'), then use --force to "
+				  "format it anyway", a->device, what, a->device);
+			return EXIT_BUSY;
+		}
+	}
 
 	ret = mkey_label_layout(size, a->sector_size, a->data_offset,
 				data_offset, data_sectors);
@@ -184,20 +230,57 @@ static int check_device(int fd, const struct format_args *a,
 	return EXIT_OK;
 }
 
+/* The data key: from the key file (its default or --key), or raw. */
+static int load_key(const struct format_args *a, struct mkey_guid *guid,
+		    struct mkey_secbuf **key)
+{
+	struct mkey_keyfile *kf = NULL;
+	char text[MKEY_GUID_STR_LEN + 1];
+	int rc, ret;
+
+	mkey_error_clear();
+	if (!a->key_file) {
+		*guid = a->guid;
+		ret = mkey_key_source_load(&a->key.src, &a->guid, key);
+		return ret < 0 ? key_load_error(&a->key, ret) : EXIT_OK;
+	}
+	rc = keyfile_load(a->key_file, &kf);
+	if (rc != EXIT_OK)
+		return rc;
+	*guid = a->have_key_guid ? a->key_guid : *mkey_keyfile_default_key(kf);
+	ret = mkey_keyfile_key_find(kf, guid);
+	mkey_keyfile_free(kf);
+	kf = NULL;
+	if (ret < 0) {
+		mkey_guid_format(guid, text);
+		error_msg("%s holds no key %s (see 'mkey keyfile-show %s')", a->key_file,
+			  text, a->key_file);
+		return EXIT_NOTFOUND;
+	}
+	rc = keyfile_open_for_use(a->key_file, &a->auth, &kf);
+	if (rc != EXIT_OK)
+		return rc;
+	ret = mkey_keyfile_key_get(kf, guid, key);
+	mkey_keyfile_free(kf);
+	if (ret < 0)
+		return report(ret, NULL, "cannot unwrap the key from %s", a->key_file);
+	return EXIT_OK;
+}
+
 static int build_label(const struct format_args *a, uint64_t data_offset,
 		       uint64_t data_sectors, struct mkey_label *l)
 {
 	struct mkey_secbuf *key = NULL;
+	struct mkey_guid guid;
 	int ret;
 
 	memset(l, 0, sizeof(*l));
-	mkey_error_clear();
-	ret = mkey_key_source_load(&a->key.src, &a->guid, &key);
-	if (ret < 0)
-		return key_load_error(&a->key, ret);
+	ret = load_key(a, &guid, &key);
+	if (ret != EXIT_OK)
+		return ret;
 	l->version = MKEY_LABEL_VERSION;
 	l->header_size = MKEY_LABEL_HEADER_SIZE;
-	l->key_guid = a->guid;
+	l->key_guid = guid;
 	if (a->have_uuid) {
 		l->volume_uuid = a->uuid;
 	} else if (mkey_guid_generate(&l->volume_uuid) < 0) {

@@ -81,8 +81,13 @@ static struct json_object *mapping_json(const struct mkey_mapping *m, bool detai
 	json_object_object_add(o, "open_count", json_object_new_int(m->open_count));
 	json_object_object_add(o, "mount_point", m->mount_point[0] ?
 			       json_object_new_string(m->mount_point) : NULL);
-	if (!detail)
+	if (!detail) {
+		json_object_object_add(o, "cipher", m->have_status ?
+				       json_object_new_string(st->cipher) : NULL);
+		json_object_object_add(o, "key_bits", m->have_status ?
+				       json_object_new_int64(st->key_bits) : NULL);
 		return o;
+	}
 	json_object_object_add(o, "dm_uuid", json_object_new_string(m->uuid));
 	json_object_object_add(o, "backing_device", json_object_new_string(backing));
 	json_object_object_add(o, "read_only", json_object_new_boolean(m->read_only));
@@ -211,7 +216,7 @@ int cmd_list(int argc, char **argv)
 	if (json)
 		print_json_list(list, n, false);
 	for (int i = 0; !json && i < n; i++) {
-		char guid[MKEY_GUID_STR_LEN + 1], size[32];
+		char guid[MKEY_GUID_STR_LEN + 1], size[32], cipher[64];
 
 		mkey_guid_format(&list[i].table.key_guid, guid);
 		format_size(list[i].sectors * 512, size, sizeof(size));
@@ -220,7 +225,12 @@ int cmd_list(int argc, char **argv)
 
 		if (space)
 			memmove(space, space + 1, strlen(space));
-		printf("%s %s %s open=%d %s\n", list[i].name, guid, size,
+		if (list[i].have_status)
+			snprintf(cipher, sizeof(cipher), "%s/%u", list[i].status.cipher,
+				 list[i].status.key_bits);
+		else
+			snprintf(cipher, sizeof(cipher), "-");
+		printf("%s %s %s %s open=%d %s\n", list[i].name, guid, cipher, size,
 		       list[i].open_count,
 		       list[i].mount_point[0] ? list[i].mount_point : "-");
 	}

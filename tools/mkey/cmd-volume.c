@@ -59,9 +59,11 @@ static int open_error(const char *device, const char *name, int err,
 	case -ENOKEY:
 	case -EKEYREVOKED:
 	case -EKEYEXPIRED:
-		error_msg("cannot open %s: its key %s is %s; activate it with "
-			  "'mkey activate --guid %s --raw-key FILE'", device, guid,
-			  err == -ENOKEY ? "not active" : mkey_strerror(err), guid);
+		error_msg("cannot open %s: its key %s is %s; activate it first: "
+			  "'mkey activate --key-file FILE' with the key file that "
+			  "holds it, or 'mkey activate --raw-key FILE --guid %s'",
+			  device, guid, err == -ENOKEY ? "not active" :
+			  mkey_strerror(err), guid);
 		return EXIT_NOTFOUND;
 	case -EMSGSIZE:
 		error_msg("cannot open %s: %s; the active key is not this volume's "

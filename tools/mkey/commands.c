@@ -10,50 +10,148 @@
 #include "cli.h"
 
 const struct command commands[] = {
+	/* ---- key files ---- */
 	{
-		"format", cmd_format,
-		"DEVICE --raw-key FILE|- --guid GUID [--sector-size 512|4096]\n"
-		"       [--data-offset SECTORS] [--uuid UUID] [--force]",
-		"write a dm-mkey label to a device",
-		"Writes a dm-mkey volume label (primary and backup copy) to DEVICE.\n"
-		"The label records the key GUID, the key size and a key check value,\n"
-		"never the key itself. The key size follows from the raw key length:\n"
-		"32, 48 or 64 bytes for AES-128, -192 or -256 in XTS mode.\n"
+		"keyfile-create", cmd_keyfile_create,
+		"FILE --admin NAME [--password-file FILE|-] [--bits 128|192|256]\n"
+		"       [--description TEXT] [KDF OPTIONS]",
+		"create a key file with its first administrator and key",
+		"Creates the key file FILE (mode 0600) with a new master key, the\n"
+		"administrator NAME and one new random data key, which becomes the\n"
+		"default key for new volumes. Refuses to overwrite an existing file.\n"
+		"The password is asked twice on the terminal unless --password-file\n"
+		"gives it.\n"
 		"\n"
 		"Options:\n"
-		"  --raw-key FILE|-      read the raw key from FILE, or stdin for -\n"
-		"  --guid GUID           GUID of the data key (8-4-4-4-12 hex)\n"
-		"  --sector-size N       encryption sector size, 512 or 4096 (default 4096)\n"
-		"  --data-offset N       start of the data in 512-byte sectors (default 2048)\n"
-		"  --uuid UUID           volume UUID (default: a new random UUID)\n"
-		"  --force               overwrite an existing dm-mkey label\n"
+		"  --admin NAME          the first administrator (printable ASCII, no\n"
+		"                        blanks; case-insensitive, stored upper case)\n"
+		"  --password-file FILE  read the password from FILE (- for stdin); one\n"
+		"                        trailing newline is removed\n"
+		"  --bits N              AES key size of the first key: 128, 192 or 256\n"
+		"                        (default 256; XTS uses twice that material)\n"
+		"  --description TEXT    description of the first key\n"
 		"\n"
-		"Refuses a device that is in use (mounted, mapped, held open) and one\n"
-		"that already holds a dm-mkey label unless --force is given. Data\n"
-		"already on the device is not erased or encrypted.",
+		"KDF options (how the password is stretched; default: Argon2id,\n"
+		"calibrated here to about 1 s and up to min(1 GiB, RAM/2)):\n"
+		"  --kdf argon2id|pbkdf2-sha512\n"
+		"  --kdf-time MS         calibration target (10..60000 ms)\n"
+		"  --kdf-memory KIB      Argon2id memory (at least 8192 KiB)\n"
+		"  --kdf-passes N        Argon2id passes (at least 1)\n"
+		"  --kdf-parallel N      Argon2id lanes (1..16; default min(CPUs, 4))\n"
+		"  --kdf-iterations N    PBKDF2 iterations (at least 65536)\n"
+		"Costs given explicitly are used as they are; the rest is calibrated.",
 	},
 	{
-		"dump", cmd_dump,
-		"DEVICE [--json]",
-		"show a device's dm-mkey label",
-		"Shows which label copies on DEVICE are valid (and why not), and the\n"
-		"fields of the label in use. Never shows key material; the key check\n"
-		"value is shown in hex, it does not reveal the key.\n"
+		"keyfile-show", cmd_keyfile_show,
+		"FILE [--json]",
+		"list a key file's keys and administrators",
+		"Shows the key file's id, its administrators with their KDF costs,\n"
+		"and its keys (GUID, size, creation time, description, whether it is\n"
+		"the default key and whether it is active in the kernel). Needs no\n"
+		"password and shows nothing secret; the file MAC is verified only\n"
+		"when a password unlocks the file.\n"
 		"\n"
 		"Options:\n"
 		"  --json                machine-readable output",
 	},
 	{
-		"activate", cmd_activate,
-		"--raw-key FILE|- --guid GUID",
-		"make a data key available to the kernel",
-		"Adds the key as logon key mkey:GUID to the dm-mkey module keyring,\n"
-		"where the kernel target finds it when a volume is opened. A key that\n"
-		"is already active is left as it is.\n"
+		"keyfile-backup", cmd_keyfile_backup,
+		"FILE DEST [--force]",
+		"make a verified copy of a key file",
+		"Copies FILE to DEST (mode 0600) atomically and durably, then reads\n"
+		"DEST back and checks that it is identical and parses. A file that\n"
+		"does not parse is not copied. Refuses to replace DEST unless --force.",
+	},
+	{
+		"key-add", cmd_key_add,
+		"FILE [--bits 128|192|256] [--description TEXT] [--default]\n"
+		"       [--admin NAME] [--password-file FILE|-]",
+		"add a new random data key to a key file",
+		"Generates a new data key with a new GUID and adds it to FILE.\n"
 		"\n"
 		"Options:\n"
-		"  --raw-key FILE|-      read the raw key from FILE, or stdin for -\n"
-		"  --guid GUID           GUID of the data key",
+		"  --bits N              AES key size: 128, 192 or 256 (default 256)\n"
+		"  --description TEXT    what the key is for (at most 256 bytes)\n"
+		"  --default             make it the default key for new volumes\n"
+		"  --admin NAME          the administrator who authorizes the change\n"
+		"                        (needed when the file has several)\n"
+		"  --password-file FILE  that administrator's password (- for stdin)",
+	},
+	{
+		"key-import", cmd_key_import,
+		"FILE --raw-key FILE|- [--guid GUID] [--description TEXT] [--default]\n"
+		"       [--admin NAME] [--password-file FILE|-]",
+		"import an existing raw key into a key file",
+		"Adds an existing raw XTS key (32, 48 or 64 bytes) to FILE, for\n"
+		"instance the key of a volume formatted with --raw-key, so that it is\n"
+		"wrapped, backed up and activated like any other key of the file.\n"
+		"\n"
+		"Options:\n"
+		"  --raw-key FILE|-      the raw key (- for stdin)\n"
+		"  --guid GUID           its GUID (the one its volumes name; default: new)\n"
+		"  --description TEXT    what the key is for\n"
+		"  --default             make it the default key\n"
+		"  --admin NAME, --password-file FILE   as for key-add",
+	},
+	{
+		"key-delete", cmd_key_delete,
+		"FILE GUID [--yes] [--admin NAME] [--password-file FILE|-]",
+		"delete a data key from a key file",
+		"Deletes the key GUID from FILE after asking for confirmation on the\n"
+		"terminal (--yes skips it). Volumes formatted with the key become\n"
+		"unreadable unless a backup of the key file holds it. Refuses the\n"
+		"default key and a key that a dm-mkey mapping uses.",
+	},
+	{
+		"key-default", cmd_key_default,
+		"FILE GUID [--admin NAME] [--password-file FILE|-]",
+		"make a key the default key for new volumes",
+		"Makes the key GUID the default key of FILE: 'mkey format --key-file'\n"
+		"uses it unless --key names another.",
+	},
+	{
+		"admin-add", cmd_admin_add,
+		"FILE NAME [--admin NAME] [--password-file FILE|-]\n"
+		"       [--new-password-file FILE|-] [KDF OPTIONS]",
+		"add an administrator to a key file",
+		"Adds the administrator NAME, authorized by an existing administrator\n"
+		"(--admin, --password-file). The new administrator's password is asked\n"
+		"twice on the terminal unless --new-password-file gives it. The KDF\n"
+		"options are those of keyfile-create.",
+	},
+	{
+		"admin-remove", cmd_admin_remove,
+		"FILE NAME [--admin NAME] [--password-file FILE|-]",
+		"remove an administrator from a key file",
+		"Removes the administrator NAME, authorized by an administrator\n"
+		"(possibly NAME itself). The last administrator cannot be removed.",
+	},
+	{
+		"admin-passwd", cmd_admin_passwd,
+		"FILE [--admin NAME] [--password-file FILE|-]\n"
+		"       [--new-password-file FILE|-] [KDF OPTIONS]",
+		"change an administrator's own password",
+		"Changes the password of the administrator who authenticates with the\n"
+		"current one. The KDF is chosen anew (new salt; calibrated unless the\n"
+		"KDF options of keyfile-create say otherwise).",
+	},
+	/* ---- activation ---- */
+	{
+		"activate", cmd_activate,
+		"--key-file FILE [--admin NAME] [--password-file FILE|-]\n"
+		"       | --raw-key FILE|- --guid GUID",
+		"make data keys available to the kernel",
+		"With --key-file, unlocks FILE and adds every key in it to the dm-mkey\n"
+		"module keyring as logon key mkey:GUID, printing each GUID. With\n"
+		"--raw-key, adds that one key as GUID. Keys that are already active\n"
+		"are left as they are, so activating again is harmless.\n"
+		"\n"
+		"Options:\n"
+		"  --key-file FILE       the key file\n"
+		"  --admin NAME          administrator who unlocks it (if several)\n"
+		"  --password-file FILE  that administrator's password (- for stdin)\n"
+		"  --raw-key FILE|-      a raw key instead (- for stdin)\n"
+		"  --guid GUID           the raw key's GUID",
 	},
 	{
 		"active", cmd_active,
@@ -66,13 +164,62 @@ const struct command commands[] = {
 	},
 	{
 		"deactivate", cmd_deactivate,
-		"GUID",
-		"close a key's volumes and remove the key",
-		"Removes the data key GUID from the kernel. Refuses while any dm-mkey\n"
-		"mapping that uses the key is open (mounted or held), naming it and\n"
-		"its mount point. Otherwise closes the key's mappings, then revokes\n"
-		"and unlinks the key. Device-mapper itself refuses to remove an open\n"
-		"device, so a volume mounted meanwhile is never torn away.",
+		"GUID... | --key-file FILE | --all",
+		"close volumes and remove data keys from the kernel",
+		"Removes data keys from the kernel: the keys named, every key of a key\n"
+		"file (no password needed), or every active key. Refuses, changing\n"
+		"nothing, while any dm-mkey mapping that uses one of them is open\n"
+		"(mounted or held), naming each one and its mount point. Otherwise\n"
+		"closes the keys' mappings, then revokes and unlinks the keys.\n"
+		"Device-mapper itself refuses to remove an open device, so a volume\n"
+		"mounted meanwhile is never torn away.\n"
+		"\n"
+		"Options:\n"
+		"  --key-file FILE       every key of FILE\n"
+		"  --all                 every active key",
+	},
+	/* ---- volumes ---- */
+	{
+		"format", cmd_format,
+		"DEVICE --key-file FILE [--key GUID] [--admin NAME] [--password-file FILE|-]\n"
+		"       | DEVICE --raw-key FILE|- --guid GUID\n"
+		"       [--sector-size 512|4096] [--data-offset SECTORS] [--uuid UUID] [--force]",
+		"write a dm-mkey label to a device",
+		"Writes a dm-mkey volume label (primary and backup copy) to DEVICE.\n"
+		"The label records the key GUID, the key size and a key check value,\n"
+		"never the key itself. With --key-file the key is the file's default\n"
+		"key, or the one --key names (the administrator's password is needed\n"
+		"to compute the key check value). With --raw-key the key size follows\n"
+		"from its length: 32, 48 or 64 bytes for AES-128, -192 or -256.\n"
+		"\n"
+		"Options:\n"
+		"  --key-file FILE       take the key from this key file\n"
+		"  --key GUID            which key of the file (default: its default key)\n"
+		"  --admin NAME          administrator who unlocks the file (if several)\n"
+		"  --password-file FILE  that administrator's password (- for stdin)\n"
+		"  --raw-key FILE|-      read the raw key from FILE, or stdin for -\n"
+		"  --guid GUID           GUID of the raw key (8-4-4-4-12 hex)\n"
+		"  --sector-size N       encryption sector size, 512 or 4096 (default 4096)\n"
+		"  --data-offset N       start of the data in 512-byte sectors (default 2048)\n"
+		"  --uuid UUID           volume UUID (default: a new random UUID)\n"
+		"  --force               format even though DEVICE holds a filesystem,\n"
+		"                        another signature or a dm-mkey label\n"
+		"\n"
+		"Refuses a device that is in use (mounted, mapped, held open), even with\n"
+		"--force, and one that holds a filesystem, partition table or other\n"
+		"signature libblkid knows, or a dm-mkey label, unless --force is given.\n"
+		"Data already on the device is not erased or encrypted.",
+	},
+	{
+		"dump", cmd_dump,
+		"DEVICE [--json]",
+		"show a device's dm-mkey label",
+		"Shows which label copies on DEVICE are valid (and why not), and the\n"
+		"fields of the label in use. Never shows key material; the key check\n"
+		"value is shown in hex, it does not reveal the key.\n"
+		"\n"
+		"Options:\n"
+		"  --json                machine-readable output",
 	},
 	{
 		"open", cmd_open,
@@ -107,8 +254,8 @@ const struct command commands[] = {
 		"list", cmd_list,
 		"[--json]",
 		"list dm-mkey mappings, one per line",
-		"Lists every dm-mkey mapping on one line each: name, key GUID, size,\n"
-		"open count and mount point.\n"
+		"Lists every dm-mkey mapping on one line each: name, key GUID, cipher\n"
+		"and key size, size, open count and mount point.\n"
 		"\n"
 		"Options:\n"
 		"  --json                machine-readable output",

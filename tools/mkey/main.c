@@ -32,7 +32,7 @@ static void main_usage(FILE *out)
 		"\n"
 		"Commands:\n", program_name, program_name);
 	for (const struct command *c = commands; c->name; c++)
-		fprintf(out, "  %-12s %s\n", c->name, c->summary);
+		fprintf(out, "  %-15s %s\n", c->name, c->summary);
 	fprintf(out, "\nRun '%s COMMAND --help' for a command's options.\n",
 		program_name);
 }

@@ -50,8 +50,9 @@ void mkey_dev_describe_busy(dev_t dev, char *buf, size_t len);
 /*
  * Looks for anything libblkid recognizes on @fd (a filesystem, swap, RAID
  * or LVM member, LUKS, a partition table). Returns 0 when there is
- * nothing, 1 with its name in @what ("ext4 filesystem", "dos partition
- * table", "ambiguous signatures"), or a negative errno.
+ * nothing, 1 with what it is in @what ("a filesystem of type ext4", "a
+ * partition table of type dos", "ambiguous signatures ..."), or a
+ * negative errno.
  */
 int mkey_dev_probe_signature(int fd, char *what, size_t len);
 
