@@ -47,6 +47,17 @@
 
 MKEY_BIN=${MKEY_BIN:-mkey}
 
+# The guest's busybox sh runs its own applets ahead of PATH (the image's
+# busybox is built with FEATURE_SH_STANDALONE): a plain `dd` is busybox dd,
+# which quietly drops O_DIRECT when the kernel refuses it (a 512-byte
+# "oflag=direct" write to a 4096-byte-sector device succeeds, buffered), and
+# busybox losetup has no --show. These tests want the real tools, which the
+# image has; a function wins over an applet. (Commands run through sh -c,
+# timeout or xargs still get the applet: name the path there.)
+dd() { /usr/bin/dd "$@"; }
+grep() { /usr/bin/grep "$@"; }
+losetup() { /usr/sbin/losetup "$@"; }
+
 # _tl_run CMD...: run CMD quietly; on failure show its output as diagnostics.
 _tl_run() {
 	if "$@" >"$KTAP_STATE/tl.out" 2>&1; then
