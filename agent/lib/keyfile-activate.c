@@ -12,7 +12,7 @@ int mkey_keyfile_activate(const struct mkey_keyfile *kf,
 {
 	struct mkey_keyfile_activation *res;
 	key_serial_t ring;
-	char ident[700];
+	char ident[700], admin[200];
 	int ret;
 
 	*results = NULL;
@@ -25,6 +25,7 @@ int mkey_keyfile_activate(const struct mkey_keyfile *kf,
 	if (!res)
 		return -ENOMEM;
 	kf_audit_ident(kf, ident, sizeof(ident));
+	mkey_audit_quote(kf->unlocked_by, admin, sizeof(admin));
 	for (int i = 0; i < kf->n_keys; i++) {
 		const struct mkey_keyfile_key *k = &kf->keys[i].info;
 		struct mkey_secbuf *dek = NULL;
@@ -39,10 +40,12 @@ int mkey_keyfile_activate(const struct mkey_keyfile *kf,
 		}
 		res[i].result = ret;
 		mkey_guid_format(&k->guid, text);
-		mkey_audit(MKEY_AUDIT_KEY_ACTIVATED, "%s admin=%s key=%s result=%s",
-			   ident, kf->unlocked_by, text,
-			   ret == 0 ? "activated" : ret == -EEXIST ? "already-active" :
-			   "failed");
+		if (ret == 0 || ret == -EEXIST)
+			mkey_audit(MKEY_AUDIT_KEY_ACTIVATED, "%s admin=%s key=%s result=%s",
+				   ident, admin, text, ret ? "already-active" : "activated");
+		else
+			mkey_audit(MKEY_AUDIT_KEY_ACTIVATED, "%s admin=%s key=%s "
+				   "result=failed errno=%d", ident, admin, text, -ret);
 	}
 	*results = res;
 	return kf->n_keys;

@@ -231,12 +231,12 @@ void kf_pending_add(struct mkey_keyfile *kf, enum mkey_audit_event ev,
 
 void kf_pending_flush(struct mkey_keyfile *kf)
 {
-	char ident[700];
+	char ident[700], admin[200];
 
 	kf_audit_ident(kf, ident, sizeof(ident));
+	mkey_audit_quote(kf->unlocked_by, admin, sizeof(admin));
 	for (int i = 0; i < kf->n_pending; i++)
-		mkey_audit(kf->pending[i].event, "%s admin=%s %s", ident,
-			   kf->unlocked_by[0] ? kf->unlocked_by : "-",
+		mkey_audit(kf->pending[i].event, "%s admin=%s %s", ident, admin,
 			   kf->pending[i].fields);
 	kf->n_pending = 0;
 }

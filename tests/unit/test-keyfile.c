@@ -206,7 +206,7 @@ TEST_F(kf, updates_persist_and_are_audited)
 	EXPECT_NE(NULL, strstr(audit_log, "event=password-changed"));
 	EXPECT_NE(NULL, strstr(audit_log, "event=admin-added"));
 	EXPECT_NE(NULL, strstr(audit_log, "event=admin-removed"));
-	EXPECT_NE(NULL, strstr(audit_log, "admin=ALICE"));
+	EXPECT_NE(NULL, strstr(audit_log, "admin=\"ALICE\""));
 	EXPECT_NE(NULL, strstr(audit_log, "target=\"CAROL\""));
 	EXPECT_EQ(NULL, strstr(audit_log, "new bob"));
 	EXPECT_EQ(NULL, strstr(audit_log, "carol pw"));
