@@ -23,6 +23,9 @@
 # Output (on stdout, after the whole stream has been read):
 #   out=summary (default)  "N passed, N failed" plus ", N skipped" if any
 #   out=counts             "P F S" (three numbers, for scripts)
+#   out=failures           one line per failed leaf test, as its path of
+#                          names from the top ("vm/t-smoke/read back"), then
+#                          the summary line
 # With notes=1, every missing result and unexplained failure is described on
 # stderr as a "# " line.
 
@@ -37,6 +40,27 @@ function push(ind) {
 	tp[depth] = 0; tf[depth] = 0; ts[depth] = 0
 	haschild[depth] = 0; cp[depth] = 0; cf[depth] = 0; cs[depth] = 0
 	bail[depth] = 0; started[depth] = 0
+	pf[depth] = ""; cfl[depth] = ""
+}
+
+# Failure paths are kept as newline-separated lists: pf[d] for the tests of
+# level d that are complete, cfl[d] for the subtests of the result to come.
+function addf(list, item) {
+	return list == "" ? item : list "\n" item
+}
+
+function prefix(list, name,   n, a, i, out) {
+	out = ""
+	n = split(list, a, "\n")
+	for (i = 1; i <= n; i++)
+		out = addf(out, name "/" a[i])
+	return out
+}
+
+function resname(line) {
+	sub(/^(not )?ok[ \t]*[0-9]*[ \t]*(-[ \t]*)?/, "", line)
+	sub(/[ \t]+#.*$/, "", line)
+	return line == "" ? "(unnamed)" : line
 }
 
 # Close the innermost level: account for subtests that never got their
@@ -46,22 +70,27 @@ function pop(   missing) {
 	if (haschild[depth]) {
 		tp[depth] += cp[depth]; tf[depth] += cf[depth]; ts[depth] += cs[depth]
 		nres[depth]++
+		pf[depth] = addf(pf[depth], prefix(cfl[depth], "(no result line)"))
 		if (cf[depth] == 0) {
 			tf[depth]++
+			pf[depth] = addf(pf[depth], "(subtests without a result line)")
 			note("subtests at depth " depth " ended without their parent's result line: counted as one failure")
 		}
-		haschild[depth] = 0
+		haschild[depth] = 0; cfl[depth] = ""
 	}
 	if (plan[depth] > nres[depth]) {
 		missing = plan[depth] - nres[depth]
 		tf[depth] += missing
+		pf[depth] = addf(pf[depth], "(" missing " missing result" (missing > 1 ? "s" : "") ")")
 		note("plan 1.." plan[depth] " at depth " depth " but " nres[depth] " results" (bail[depth] ? " (bailed out)" : "") ": " missing " missing counted as failed")
 	}
 	if (depth > 1) {
 		haschild[depth - 1] = 1
 		cp[depth - 1] += tp[depth]; cf[depth - 1] += tf[depth]; cs[depth - 1] += ts[depth]
+		cfl[depth - 1] = addf(cfl[depth - 1], pf[depth])
 	} else {
 		gp += tp[depth]; gf += tf[depth]; gs += ts[depth]
+		gfl = addf(gfl, pf[depth])
 	}
 	depth--
 }
@@ -75,7 +104,7 @@ function level(ind) {
 		push(ind)
 }
 
-function result(line,   isok, dir, rp, rf, rs) {
+function result(line,   isok, dir, rp, rf, rs, name) {
 	isok = (line !~ /^not ok/)
 	dir = ""
 	if (match(line, /[ \t]#[ \t]*[A-Za-z]+/)) {
@@ -84,8 +113,12 @@ function result(line,   isok, dir, rp, rf, rs) {
 	}
 	if (haschild[depth] && cp[depth] + cf[depth] + cs[depth] > 0) {
 		rp = cp[depth]; rf = cf[depth]; rs = cs[depth]
+		name = resname(line)
+		if (cfl[depth] != "")
+			pf[depth] = addf(pf[depth], prefix(cfl[depth], name))
 		if (!isok && dir != "SKIP" && dir != "TODO" && rf == 0) {
 			rf = 1
+			pf[depth] = addf(pf[depth], name)
 			note("'" line "' failed although none of its subtests did: counted as one failure")
 		}
 	} else if (dir == "SKIP" || dir == "TODO") {
@@ -96,8 +129,9 @@ function result(line,   isok, dir, rp, rf, rs) {
 		rp = 1; rf = 0; rs = 0
 	} else {
 		rp = 0; rf = 1; rs = 0
+		pf[depth] = addf(pf[depth], resname(line))
 	}
-	haschild[depth] = 0; cp[depth] = 0; cf[depth] = 0; cs[depth] = 0
+	haschild[depth] = 0; cp[depth] = 0; cf[depth] = 0; cs[depth] = 0; cfl[depth] = ""
 	tp[depth] += rp; tf[depth] += rf; ts[depth] += rs
 	nres[depth]++
 }
@@ -145,6 +179,8 @@ END {
 	if (out == "counts") {
 		print gp, gf, gs
 	} else {
+		if (out == "failures" && gfl != "")
+			print gfl
 		s = gp " passed, " gf " failed"
 		if (gs > 0)
 			s = s ", " gs " skipped"
