@@ -62,6 +62,7 @@ FUZZ_TARGETS :=
 -include tools/mkey/Makefile.inc
 -include tests/unit/Makefile.inc
 -include tests/vm/Makefile.inc
+-include tests/fuzz/Makefile.inc
 
 user: $(USER_TARGETS)
 

@@ -5,6 +5,7 @@
 #
 #   build   dm-mkey.ko for the Debian kernel the VM boots, userspace programs
 #   unit    host unit tests (tests/unit), normal and ASan+UBSan builds
+#   fuzz    a short run of each libFuzzer harness (tests/fuzz, FUZZ_CHECK_TIME)
 #   static  checkpatch.pl and sparse on kernel/
 #   dkms    dkms add/build/remove of a throwaway copy, vermagic check
 #   vm      system tests: one QEMU VM per tests/vm/t-*.sh, and the demo
@@ -28,7 +29,7 @@ set -o pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 logs="$top/build/check"
-phases=(build unit static dkms vm)
+phases=(build unit fuzz static dkms vm)
 
 usage() {
 	sed -n '3,/^set -eu/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
@@ -83,6 +84,9 @@ if [ "$list" = 1 ]; then
 	for b in $(make -s -C "$top" --no-print-directory print-ASAN_UNIT_TEST_BINS 2>/dev/null); do
 		echo "unit/asan/$(basename "$b")"
 	done
+	for f in $(make -s -C "$top" --no-print-directory print-FUZZ_NAMES 2>/dev/null); do
+		echo "fuzz/$f"
+	done
 	echo static/checkpatch
 	echo static/sparse
 	echo dkms
@@ -135,6 +139,7 @@ main() {
 		case "$p" in
 		build) run_phase "$n" build tests/lib/phase-build.sh ;;
 		unit) run_phase "$n" unit tests/lib/phase-unit.sh ${sel[unit]:-} ;;
+		fuzz) run_phase "$n" fuzz tests/lib/phase-fuzz.sh ${sel[fuzz]:-} ;;
 		static) run_phase "$n" static tests/lib/phase-static.sh ${sel[static]:-} ;;
 		dkms) run_phase "$n" dkms tests/lib/phase-dkms.sh ;;
 		vm) run_phase "$n" vm tests/vm/run.sh ${sel[vm]:-} ;;
