@@ -11,7 +11,10 @@
 #     for 512-byte sectors, an odd number of 4 KiB sectors for 4096), read
 #     it back through the mapping;
 #   - xts-verify: the raw device's data area is the AES-XTS of the plaintext,
-#     computed independently in userspace (OpenSSL AES-ECB + XTS);
+#     computed independently in userspace (OpenSSL AES-ECB + XTS); also for
+#     one 4 MiB O_DIRECT write (more than a write clone holds), and with the
+#     target behind a zero target in the table (IVs count from the target's
+#     own start);
 #   - no plaintext on the device: a recognisable text written through the
 #     mapping is found through the mapping but nowhere on the raw device;
 #   - stock dm-crypt (aes-xts-plain64, the key in hex, the label's data
@@ -22,13 +25,13 @@ mkey_require_module
 tl_require_bins mkey xts-verify
 
 COMBOS="32:512 32:4096 48:512 48:4096 64:512 64:4096"
-ktap_plan $((1 + 6 * 13 + 2))
+ktap_plan $((1 + 6 * 17 + 2))
 
 load_modules() {
 	mkey_load_module && modprobe dm-crypt
 }
 check "load dm-mkey and dm-crypt" load_modules
-cleanup_add 'tl_remove xts; tl_remove xts-crypt; rmmod brd'
+cleanup_add 'tl_remove xts-off; tl_remove xts; tl_remove xts-crypt; rmmod brd'
 
 dev=/dev/ram0
 canary="MKEY-CANARY-PLAINTEXT"
@@ -51,6 +54,24 @@ readback() {
 # has_canary DEV: the canary text is somewhere in DEV (read with O_DIRECT)
 has_canary() {
 	dd if="$1" bs=1M iflag=direct 2>/dev/null | grep -qaF "$canary $t"
+}
+
+# big_write: one 4 MiB O_DIRECT write at data byte 4 MiB, then xts-verify
+big_write() {
+	dd if=/tmp/p4m of=/dev/mapper/xts bs=4M seek=1 count=1 oflag=direct conv=fsync &&
+		xts-verify $dev "$key" /tmp/p4m 4194304
+}
+
+# behind_error: a table of an error target of $lead sectors, then mkey
+behind_error() {
+	printf '0 %s error\n%s %s mkey %s %s\n' "$lead" "$lead" "$ds" "$dev" "$guid" |
+		dmsetup create xts-off
+}
+
+# offset_write: write /tmp/p2 at table sector $lead + data byte 3 MiB
+offset_write() {
+	tl_write /tmp/p2 /dev/mapper/xts-off $((lead * 512 + 3 * 1048576)) "$ss" &&
+		xts-verify $dev "$key" /tmp/p2 $((3 * 1048576))
 }
 
 crypt_done() {
@@ -86,11 +107,18 @@ xts_combo() {
 	# this data) and must not find it on the device.
 	check "$t: the plaintext text is readable through the mapping" has_canary /dev/mapper/xts
 	check_fail "$t: no plaintext on the raw device" has_canary $dev
+	dd if=/dev/urandom of=/tmp/p4m bs=1M count=4 2>/dev/null
+	check "$t: one 4 MiB O_DIRECT write, xts-verify" big_write
+	ds=$(tl_label $dev data_sectors)
+	lead=$((ss / 512))
+	dd if=/dev/urandom of=/tmp/p2 bs=64k count=1 2>/dev/null
+	check "$t: mkey behind a $lead-sector error target in one table" behind_error
+	check "$t: there data byte x is table byte $lead*512 + x, IVs unchanged (xts-verify)" offset_write
+	check "$t: remove it" dmsetup remove xts-off
 	check "$t: close" _tl_run mkey close xts
 
 	# Stock dm-crypt with the same key and the label's layout.
 	do=$(tl_label $dev data_offset)
-	ds=$(tl_label $dev data_sectors)
 	opt=
 	[ "$ss" = 4096 ] && opt=" 1 sector_size:4096"
 	check "$t: stock dm-crypt maps the volume (offset $do, $ds sectors)" \
