@@ -16,13 +16,14 @@
 #     allow_discards discard_max_bytes is 0 and blkdiscard fails; with it
 #     blkdiscard works, reaches the device at the data offset (the range
 #     reads back as zeros on the raw device), spares data outside the range
-#     and both label copies.
+#     and both label copies; write-zeroes are never passed down (they would
+#     put plaintext zeros on the device).
 . /mkey/tests/lib.sh
 . /mkey/tests/target-lib.sh
 mkey_require_module
 tl_require_bins mkey
 
-ktap_plan 52
+ktap_plan 54
 
 check "load loop" modprobe loop
 check "load dm-mkey" mkey_load_module
@@ -138,6 +139,11 @@ check "its table ends in ' 1 allow_discards'" \
 	sh -c "dmsetup table disc | grep -q ' mkey [0-9]*:[0-9]* $GL 1 allow_discards\$'"
 check "its discard_max_bytes is not 0" \
 	sh -c "test \$(cat $(tl_sysfs disc)/queue/discard_max_bytes) -gt 0"
+# Write-zeroes passed down would put unencrypted zeros on the device.
+check "the loop device takes write-zeroes (control)" \
+	sh -c "test \$(cat /sys/block/${loop#/dev/}/queue/write_zeroes_max_bytes) -gt 0"
+check "the mapping does not: write_zeroes_max_bytes is 0" \
+	is 0 cat "$(tl_sysfs disc)/queue/write_zeroes_max_bytes"
 dd if=/dev/urandom of=/tmp/two bs=1M count=2 2>/dev/null
 dd if=/tmp/two of=/tmp/second bs=1M skip=1 count=1 2>/dev/null
 check "write 2 MiB through it" tl_write /tmp/two /dev/mapper/disc 0 1048576
