@@ -1,6 +1,7 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 # timeout: 300
+# disks: 64M
 #
 # Data written through an mkey mapping stays intact (AES-256, 4096-byte
 # sectors, 64 MiB ramdisk):
@@ -14,17 +15,21 @@
 #   - after the key is unlinked from, or revoked in, the module keyring: the
 #     existing mapping keeps working (fio verifies), but a new table load
 #     with that GUID is refused.
+# And on a virtio disk (AES-192, 4096-byte sectors), whose completions come
+# from interrupts rather than the submitter (brd's), so reads are decrypted
+# by workers: fio verifies, also after re-creating the mapping and while
+# the table is swapped (reload + resume, allow_discards toggled) under fio.
 . /mkey/tests/lib.sh
 . /mkey/tests/target-lib.sh
 mkey_require_module
 tl_require_bins mkey
 
-ktap_plan 33
+ktap_plan 40
 
 check "load ext4" modprobe ext4
 check "load dm-mkey" mkey_load_module
 check "64 MiB ramdisk" ramdisk_create 65536 1
-cleanup_add 'umount /mnt; tl_remove data2; tl_remove data; rmmod brd'
+cleanup_add 'umount /mnt; tl_remove vdata; tl_remove data2; tl_remove data; rmmod brd'
 
 dev=/dev/ram0
 map=/dev/mapper/data
@@ -130,7 +135,48 @@ expect_fail_msg "a new mapping with the revoked key's GUID is refused" \
 	"Key is not usable (revoked or expired)" \
 	dmsetup create data2 --table "$TABLE"
 
+# -- a virtio disk: completions in interrupt context
+vkey=/tmp/vkey
+mkey_gen_key $vkey 48
+VG=$(mkey_gen_guid)
+check "virtio disk /dev/vda: AES-192, 4096-byte sectors" tl_format /dev/vda $vkey "$VG" 4096
+mkey_add_key "$VG" $vkey >/dev/null
+VTABLE=$(tl_table /dev/vda "$VG")
+check "create a mapping on it" tl_create vdata /dev/vda "$VG"
+VFIO="fio --filename=/dev/mapper/vdata --direct=1 --ioengine=libaio --iodepth=16
+	--numjobs=2 --size=16M --offset_increment=16M --bssplit=4k/40:16k/30:64k/20:128k/10
+	--verify=crc32c --verify_fatal=1 --randrepeat=1 --group_reporting --name=virtio"
+# shellcheck disable=SC2086
+check "fio randwrite + verify on virtio (2 jobs, QD 16, 4k-128k)" $VFIO --rw=randwrite --do_verify=1
+vrecreate() {
+	dmsetup remove vdata && dmsetup create vdata --table "$VTABLE"
+}
+check "re-create the mapping" vrecreate
+# shellcheck disable=SC2086
+check "fio verify-only pass on virtio" $VFIO --rw=randwrite --verify_only
+swap_under_fio() {
+	# shellcheck disable=SC2086
+	$VFIO --rw=randwrite --do_verify=1 --randseed=99 --loops=2 >/tmp/fio-swap.out 2>&1 &
+	_pid=$!
+	_swaps=0
+	sleep 1
+	while kill -0 $_pid 2>/dev/null; do
+		if [ $((_swaps % 2)) = 0 ]; then _t="$VTABLE 1 allow_discards"; else _t=$VTABLE; fi
+		dmsetup reload vdata --table "$_t" && dmsetup resume vdata || break
+		_swaps=$((_swaps + 1))
+		sleep 0.5
+	done
+	wait $_pid
+	_rc=$?
+	echo "$_swaps table swaps under fio; fio exit status $_rc" >/tmp/swap.summary
+	[ $_rc -eq 0 ] || cat /tmp/fio-swap.out
+	[ $_rc -eq 0 ] && [ $_swaps -ge 3 ]
+}
+check "swap the table (reload + resume) repeatedly while fio writes and verifies" swap_under_fio
+diag "$(cat /tmp/swap.summary)"
+check "remove the virtio mapping" dmsetup remove vdata
+
 dmesg >/tmp/kmsg
-check "no key material in the kernel log" tl_key_not_in /tmp/kmsg $key
+check "no key material in the kernel log" tl_key_not_in /tmp/kmsg $key $vkey
 
 ktap_done
