@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Where a data key comes from. Today: a raw key file (or stdin). Key
- * files with wrapped keys and KMIP plug in here as further kinds, so the
- * CLI's format/activate only ever ask "load the key for GUID X".
+ * Where a single raw data key comes from: a raw key file (or stdin).
+ * Key files with wrapped keys, administrators and passwords have their
+ * own API (mkey/keyfile.h); a single-key source such as KMIP can plug in
+ * here as a further kind, so its callers only ever ask "load the key for
+ * GUID X".
  */
 #ifndef MKEY_KEYSOURCE_H
 #define MKEY_KEYSOURCE_H
