@@ -64,7 +64,7 @@ populate() {
 		cp /tmp/rand /mnt/a/b/big &&
 		head -c 300000 /dev/urandom >/mnt/a/odd-size &&
 		for i in $(seq 1 200); do
-			head -c $((i * 37)) /dev/urandom >/mnt/many/f$i || return 1
+			head -c $((i * 37)) /dev/urandom >"/mnt/many/f$i" || return 1
 		done &&
 		(cd /mnt && find . -type f | sort | xargs sha256sum) >/tmp/sums
 }
@@ -93,9 +93,11 @@ check "re-create the mapping" recreate
 check "fio verify-only pass after re-creating the mapping" $FIO --name=mix --rw=randwrite --verify_only
 
 # -- suspend / resume under I/O
+# The stress runs limit writes to 4 MiB/s per job, so that each write pass
+# lasts seconds however fast the host is, and suspends/swaps land in it.
 suspend_under_fio() {
 	# shellcheck disable=SC2086
-	$FIO --name=susp --rw=randwrite --do_verify=1 --randseed=4242 --loops=3 >/tmp/fio-susp.out 2>&1 &
+	$FIO --name=susp --rw=randwrite --do_verify=1 --randseed=4242 --loops=2 --rate=,4m >/tmp/fio-susp.out 2>&1 &
 	_pid=$!
 	_cycles=0
 	sleep 1
@@ -156,12 +158,13 @@ check "re-create the mapping" vrecreate
 check "fio verify-only pass on virtio" $VFIO --rw=randwrite --verify_only
 swap_under_fio() {
 	# shellcheck disable=SC2086
-	$VFIO --rw=randwrite --do_verify=1 --randseed=99 --loops=2 >/tmp/fio-swap.out 2>&1 &
+	$VFIO --rw=randwrite --do_verify=1 --randseed=99 --loops=2 --rate=,4m >/tmp/fio-swap.out 2>&1 &
 	_pid=$!
 	_swaps=0
 	sleep 1
 	while kill -0 $_pid 2>/dev/null; do
 		if [ $((_swaps % 2)) = 0 ]; then _t="$VTABLE 1 allow_discards"; else _t=$VTABLE; fi
+		# shellcheck disable=SC2015 # either failing ends the loop
 		dmsetup reload vdata --table "$_t" && dmsetup resume vdata || break
 		_swaps=$((_swaps + 1))
 		sleep 0.5

@@ -28,12 +28,12 @@ check "load dm-mkey" mkey_load_module
 check "16 MiB ramdisk" ramdisk_create 16384 1
 cleanup_add 'tl_remove vol; rmmod brd'
 
-ring=$(cat $param)
+ring=$(cat "$param")
 check "keyring parameter is a positive number ($ring)" \
 	sh -c "test '$ring' -gt 0 2>/dev/null"
-check "keyring parameter is mode 0444" test "$(stat -c %a $param)" = 444
+check "keyring parameter is mode 0444" test "$(stat -c %a "$param")" = 444
 check_fail "writing the parameter fails" sh -c "echo 5 >$param"
-check "the parameter is unchanged" test "$(cat $param)" = "$ring"
+check "the parameter is unchanged" test "$(cat "$param")" = "$ring"
 
 # -- the keyring
 # rdescribe: type;uid;gid;perm;description; perm is PPUUGGOO in hex
@@ -117,7 +117,7 @@ check_fail "... and leaves no module behind" test -d /sys/module/dm_mkey
 
 # -- loading again
 check "load dm-mkey again" mkey_load_module
-ring2=$(cat $param)
+ring2=$(cat "$param")
 check "a new keyring ($ring -> $ring2)" sh -c "test '$ring2' -gt 0 && test '$ring2' != '$ring'"
 check "it is described dm-mkey" sh -c "keyctl rdescribe '$ring2' | grep -q ';dm-mkey\$'"
 check "it is empty" test -z "$(keyctl rlist "$ring2")"

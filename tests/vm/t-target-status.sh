@@ -18,6 +18,7 @@
 #     reads back as zeros on the raw device), spares data outside the range
 #     and both label copies; write-zeroes are never passed down (they would
 #     put plaintext zeros on the device).
+# shellcheck disable=SC2154 # G_ram0... are assigned by eval in vol()
 . /mkey/tests/lib.sh
 . /mkey/tests/target-lib.sh
 mkey_require_module
@@ -28,6 +29,7 @@ ktap_plan 54
 check "load loop" modprobe loop
 check "load dm-mkey" mkey_load_module
 check "three 16 MiB ramdisks" ramdisk_create 16384 3
+# shellcheck disable=SC2016 # expanded when the cleanup runs
 cleanup_add 'for m in m256 m128 m192 mlow disc nodisc; do tl_remove $m; done; losetup -D; rmmod brd'
 
 # vol DEV KEY_BYTES SECTOR_SIZE: a key file /tmp/key.DEV and GUID in G_DEV
