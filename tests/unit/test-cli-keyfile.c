@@ -133,6 +133,16 @@ TEST_F(kcli, create_show_and_no_overwrite)
 	EXPECT_EQ(8192, json_object_get_int(v));
 	json_object_put(o);
 
+	EXPECT_EQ(NULL, strstr(self->r.err, "warning"));
+	ASSERT_EQ(0, chmod(self->kf, 0644));
+	MKEY(&self->r, "keyfile-show", self->kf);
+	EXPECT_EQ(0, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "accessible to group or others (mode 0644)"));
+	MKEY(&self->r, "key-add", self->kf, "--password-file", self->pw_a);
+	EXPECT_EQ(0, self->r.status);
+	ASSERT_EQ(0, stat(self->kf, &st));
+	EXPECT_EQ(0600, st.st_mode & 0777);	/* an update puts it right */
+
 	MKEY(&self->r, "keyfile-show", "/nonexistent/k.mkey");
 	EXPECT_EQ(2, self->r.status);
 	EXPECT_NE(NULL, strstr(self->r.err, "does not exist"));

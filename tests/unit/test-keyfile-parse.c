@@ -184,6 +184,30 @@ TEST_F(parse, bad_values)
 			    -EBADMSG, "unknown member \"x\"");
 }
 
+TEST_F(parse, oversize_values)
+{
+	char ds[301], desc[400], *m;
+
+	memset(ds, 'd', 300);
+	ds[300] = '\0';
+	snprintf(desc, sizeof(desc), "\"%s\"", ds);
+	m = replace_once(self->text, "\"disk one\"", desc);
+	EXPECT_REFUSED(m, -EBADMSG, "keys[0]: \"description\": description is longer "
+		       "than 256 bytes");
+	free(m);
+	EXPECT_EDIT_REFUSED("\"name\": \"ALICE\"", "\"name\": \"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+			    "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"", -EBADMSG,
+			    "administrator name is longer than 64 characters");
+	EXPECT_EDIT_REFUSED("\"memory_kib\": 8192", "\"memory_kib\": 99999999999999999999",
+			    -EBADMSG, "admins[0].kdf: \"memory_kib\" is out of range");
+	EXPECT_EDIT_REFUSED("\"passes\": 1", "\"passes\": 4294967297", -EBADMSG,
+			    "\"passes\" is out of range");
+	EXPECT_EDIT_REFUSED("\"version\": 1", "\"version\": 18446744073709551617",
+			    -EBADMSG, "\"version\" is out of range");
+	EXPECT_EDIT_REFUSED("\"bits\": 256", "\"bits\": 1e3", -EBADMSG,
+			    "keys[0].bits: expected an integer, found a number");
+}
+
 TEST_F(parse, guids_and_times)
 {
 	char guid[MKEY_GUID_STR_LEN + 1], lower[MKEY_GUID_STR_LEN + 1], *p, *m;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -133,13 +134,31 @@ int keyfile_error(const char *path, int err)
 	}
 }
 
+/*
+ * A key file others can read gives them offline guesses at the passwords;
+ * one others can write, a rollback to an older copy. Say so (the next
+ * update writes it back with mode 0600).
+ */
+static void warn_mode(const char *path)
+{
+	struct stat st;
+
+	if (stat(path, &st) == 0 && (st.st_mode & 077))
+		error_msg("warning: %s is accessible to group or others (mode %04o); "
+			  "run 'chmod 600 %s'", path, (unsigned int)(st.st_mode & 07777),
+			  path);
+}
+
 int keyfile_load(const char *path, struct mkey_keyfile **kf)
 {
 	int ret;
 
 	mkey_error_clear();
 	ret = mkey_keyfile_load(path, kf);
-	return ret < 0 ? keyfile_error(path, ret) : EXIT_OK;
+	if (ret < 0)
+		return keyfile_error(path, ret);
+	warn_mode(path);
+	return EXIT_OK;
 }
 
 static void admin_list(const struct mkey_keyfile *kf, char *buf, size_t len)
