@@ -16,7 +16,7 @@
 mkey_require_module
 
 VERBOSE_OUT=${VERBOSE_OUT:-}
-ktap_plan 73
+ktap_plan 83
 
 # expect RC NAME TEXT CMD...: CMD exits with RC and its output contains TEXT
 # (the output stays in /tmp/last for further checks: said NAME TEXT)
@@ -58,7 +58,7 @@ PW_B='bob: battery staple'
 printf '%s\n' "$PW_A" >/tmp/alice.pw
 printf '%s\n' "$PW_B" >/tmp/bob.pw
 printf 'wrong\n' >/tmp/wrong.pw
-cleanup_add 'umount /mnt; mkey close vol; mkey close vol2'
+cleanup_add 'umount /mnt; mkey close vol; mkey close vol2; mkey close adopted; dmsetup remove old'
 
 # -- the key file: two administrators, two keys
 # shellcheck disable=SC2086 # $CHEAP is a word list
@@ -171,6 +171,29 @@ check_fail "nothing activated from a bad file" sh -c "mkey active | grep -q ."
 expect 0 "the original still works" "Activated key $G" \
 	mkey activate --key-file $KF --password-file /tmp/alice.pw
 check "deactivate" mkey deactivate --all
+
+# -- adopting a plain dm-crypt volume: import its key, write only a label
+mkey_gen_key /tmp/old.key 64
+old_sectors=$(($(blockdev --getsz /dev/ram1) - 2048 - 8))	# last 4 KiB unused
+check "plain dm-crypt key in the session keyring" sh -c "keyctl padd logon old:xts @s </tmp/old.key >/dev/null"
+check "plain dm-crypt volume at offset 2048" \
+	dmsetup create old --table "0 $old_sectors crypt aes-xts-plain64 :64:logon:old:xts 0 /dev/ram1 2048"
+dd if=/dev/urandom of=/tmp/olddata bs=4096 count=16 2>/dev/null
+check "data written through dm-crypt" dd if=/tmp/olddata of=/dev/mapper/old bs=4096 oflag=direct conv=fsync
+check "dm-crypt volume removed" dmsetup remove old
+GI=$(mkey_gen_guid)
+expect 0 "key-import with its GUID" "Imported key $GI" \
+	mkey key-import $KF --raw-key /tmp/old.key --guid "$GI" --description "old crypt disk" \
+	--password-file /tmp/alice.pw
+expect 0 "format writes only the label" "Key GUID:       $GI" \
+	mkey format /dev/ram1 --key-file $KF --key "$GI" --data-offset 2048 --sector-size 512 \
+	--force --password-file /tmp/alice.pw
+expect 0 "activate the file" "Activated key $GI" \
+	mkey activate --key-file $KF --password-file /tmp/alice.pw
+expect 0 "open the adopted volume" "Opened /dev/ram1" mkey open /dev/ram1 adopted
+check "its data reads back through dm-mkey" \
+	sh -c 'dd if=/dev/mapper/adopted bs=4096 count=16 iflag=direct 2>/dev/null | cmp - /tmp/olddata'
+expect 0 "deactivate all (closes it)" "Closed 1 volume" mkey deactivate --all
 
 # -- audit trail
 sleep 1
