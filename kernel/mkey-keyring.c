@@ -12,6 +12,7 @@
 #include <linux/key.h>
 #include <linux/moduleparam.h>
 #include <linux/rwsem.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <keys/user-type.h>
 
@@ -40,8 +41,18 @@ module_param_cb(keyring, &mkey_keyring_param_ops, &mkey_keyring_serial, 0444);
 MODULE_PARM_DESC(keyring,
 		 "Serial number of the dm-mkey keyring holding active data keys (read-only)");
 
+/* Only logon keys: their payload can never be read back to userspace. */
+static int mkey_restrict_to_logon(struct key *keyring,
+				  const struct key_type *type,
+				  const union key_payload *payload,
+				  struct key *restriction_key)
+{
+	return type == &key_type_logon ? 0 : -EPERM;
+}
+
 int mkey_keyring_init(void)
 {
+	struct key_restriction *restriction;
 	/*
 	 * The module possesses the keyring (it holds the reference), so POS
 	 * permissions cover the target's own searches. Root reaches it by serial
@@ -53,12 +64,19 @@ int mkey_keyring_init(void)
 			  KEY_USR_VIEW | KEY_USR_READ | KEY_USR_WRITE |
 			  KEY_USR_SEARCH;
 
+	/* The keyring owns the restriction and frees it when it dies. */
+	restriction = kzalloc(sizeof(*restriction), GFP_KERNEL);
+	if (!restriction)
+		return -ENOMEM;
+	restriction->check = mkey_restrict_to_logon;
+
 	mkey_keyring = keyring_alloc(MKEY_KEYRING_DESC, GLOBAL_ROOT_UID,
 				     GLOBAL_ROOT_GID, current_cred(), perm,
-				     KEY_ALLOC_NOT_IN_QUOTA, NULL, NULL);
+				     KEY_ALLOC_NOT_IN_QUOTA, restriction, NULL);
 	if (IS_ERR(mkey_keyring)) {
 		int r = PTR_ERR(mkey_keyring);
 
+		kfree(restriction);
 		mkey_keyring = NULL;
 		return r;
 	}
@@ -68,6 +86,17 @@ int mkey_keyring_init(void)
 
 void mkey_keyring_exit(void)
 {
+	/*
+	 * The keyring may outlive the module until the garbage collector gets
+	 * to it, and an add_key() that looked it up just before invalidation
+	 * would still call the restriction. Every caller of the check holds
+	 * the keyring's semaphore, so dropping the check under it leaves no
+	 * call into freed module text; a dying keyring needs no restriction.
+	 */
+	down_write(&mkey_keyring->sem);
+	mkey_keyring->restrict_link->check = NULL;
+	up_write(&mkey_keyring->sem);
+
 	/* Invalidation makes the garbage collector unlink and wipe every key. */
 	key_invalidate(mkey_keyring);
 	key_put(mkey_keyring);

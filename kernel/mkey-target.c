@@ -17,6 +17,9 @@
 
 #include "mkey.h"
 
+#define MKEY_ARGC_ERROR \
+	"Invalid argument count: need <device> <key GUID> [<#opt_params> <opt_params>...]"
+
 static int mkey_parse_options(struct dm_target *ti, struct mkey_c *mc,
 			      struct dm_arg_set *as)
 {
@@ -30,6 +33,11 @@ static int mkey_parse_options(struct dm_target *ti, struct mkey_c *mc,
 	if (!as->argc)
 		return 0;
 
+	/* dm's own parser reads "%u" and so takes 4294967296 for 0. */
+	if (kstrtouint(as->argv[0], 10, &opt_params)) {
+		ti->error = _args[0].error;
+		return -EINVAL;
+	}
 	r = dm_read_arg_group(_args, as, &opt_params, &ti->error);
 	if (r)
 		return r;
@@ -46,7 +54,7 @@ static int mkey_parse_options(struct dm_target *ti, struct mkey_c *mc,
 	}
 
 	if (as->argc) {
-		ti->error = "Too many arguments";
+		ti->error = MKEY_ARGC_ERROR;
 		return -EINVAL;
 	}
 	return 0;
@@ -125,7 +133,7 @@ static int mkey_ctr(struct dm_target *ti, unsigned int argc, char **argv)
 	int r;
 
 	if (argc < 2) {
-		ti->error = "Invalid argument count: need <device> <key GUID> [<#opt_params> <opt_params>...]";
+		ti->error = MKEY_ARGC_ERROR;
 		return -EINVAL;
 	}
 	dev_path = dm_shift_arg(&as);
