@@ -150,8 +150,14 @@ static int load_key(SSL_CTX *ctx, const char *path)
 		goto out;
 	}
 	if (SSL_CTX_use_PrivateKey(ctx, pkey) != 1) {
+		bool mismatch = ERR_GET_REASON(ERR_peek_last_error()) ==
+				X509_R_KEY_VALUES_MISMATCH;
+
 		openssl_reason(why, sizeof(why));
-		ret = mkey_error_set(-EINVAL, "%s: client key not usable: %s", path, why);
+		ret = mismatch ?
+		      mkey_error_set(-EINVAL, "%s: the client key does not match the "
+				     "client certificate", path) :
+		      mkey_error_set(-EINVAL, "%s: client key not usable: %s", path, why);
 	} else if (SSL_CTX_check_private_key(ctx) != 1) {
 		ERR_clear_error();
 		ret = mkey_error_set(-EINVAL, "%s: the client key does not match the "

@@ -72,6 +72,9 @@ static const struct {
 	{ "06-Revoke-response", 0x13 },
 	{ "07-Destroy-response", 0x14 },
 	{ "08-GetAfter-response", 0x0A },
+	{ "09-GetAttributes-response", 0x0B },
+	{ "10-Query-response", 0x18 },
+	{ "11-DiscoverVersions-response", 0x1E },
 	{ "err", 0 },
 	{ "noeku-response", 0 },
 };

@@ -256,6 +256,50 @@ TEST_F(resp, client_cert_without_eku_is_authentication_failure)
 		     mkey_error_detail());
 }
 
+TEST_F(resp, get_attributes_gives_name_state_and_size)
+{
+	struct mkey_kmip_object o;
+	struct mkey_guid g;
+
+	ASSERT_EQ(0, load_resp(self, "09-GetAttributes-response"));
+	ASSERT_EQ(0, kmip_response_result(&self->r, KMIP_OP_GET_ATTRIBUTES));
+	ASSERT_EQ(0, kmip_parse_attributes(&self->r, &o));
+	EXPECT_STREQ("1", o.uid);
+	EXPECT_EQ(1, o.n_names);
+	EXPECT_STREQ("mkey:99678FAC-13EE-4795-980E-0662A06792FB", o.name);
+	ASSERT_TRUE(o.have_guid);
+	ASSERT_EQ(0, mkey_guid_parse("99678FAC-13EE-4795-980E-0662A06792FB", &g));
+	EXPECT_TRUE(mkey_guid_equal(&g, &o.guid));
+	EXPECT_EQ(2, o.object_type);
+	EXPECT_EQ(3, o.algorithm);
+	EXPECT_EQ(192, o.bits);
+	EXPECT_EQ(MKEY_KMIP_STATE_ACTIVE, o.state);
+	EXPECT_EQ(0x6b0770cf, o.initial_date);
+}
+
+TEST_F(resp, query_and_discover_versions)
+{
+	struct mkey_kmip_server_info info;
+	char buf[32];
+
+	memset(&info, 0, sizeof(info));
+	ASSERT_EQ(0, load_resp(self, "10-Query-response"));
+	ASSERT_EQ(0, kmip_response_result(&self->r, KMIP_OP_QUERY));
+	ASSERT_EQ(0, kmip_parse_query(&self->r, &info));
+	EXPECT_STREQ("PyKMIP 0.10.0 Software Server", info.vendor);
+	EXPECT_EQ(18, info.n_ops);
+	EXPECT_STREQ("Create", kmip_op_name(info.ops[0], buf, sizeof(buf)));
+	free(self->msg);
+	ASSERT_EQ(0, load_resp(self, "11-DiscoverVersions-response"));
+	ASSERT_EQ(0, kmip_response_result(&self->r, KMIP_OP_DISCOVER_VERSIONS));
+	ASSERT_EQ(0, kmip_parse_versions(&self->r, &info));
+	ASSERT_EQ(6, info.n_versions);
+	EXPECT_EQ(2, info.versions[0].major);
+	EXPECT_EQ(0, info.versions[0].minor);
+	EXPECT_EQ(1, info.versions[5].major);
+	EXPECT_EQ(0, info.versions[5].minor);
+}
+
 /* ---- malformed input ---- */
 
 TEST(every_truncation_of_every_capture_is_refused)
