@@ -141,10 +141,8 @@ static int connect_next(struct mkey_kmip_client *c)
 			return 0;
 		add_failure(c, c->cur, why);
 	}
-	if (c->pinned >= 0)
-		return mkey_error_set(-EHOSTUNREACH, "KMIP server %s did not answer "
-				      "(%s)", c->cfg.servers[c->pinned].label,
-				      c->failures);
+	if (c->pinned >= 0)	/* "host:port: why" */
+		return mkey_error_set(-EHOSTUNREACH, "%s", c->failures);
 	return mkey_error_set(-EHOSTUNREACH, "no KMIP server of '%s' answered: %s",
 			      c->cfg.name, c->failures);
 }

@@ -757,7 +757,8 @@ int cmd_kmip_query(int argc, char **argv)
 					       json_object_new_string(mkey_error_detail()) : NULL);
 			json_object_array_add(jarr, j);
 		} else if (ret) {
-			printf("%s: %s\n", cfg->servers[i].label, mkey_error_detail());
+			/* the detail starts with the server: "host:port: why" */
+			printf("%s\n", mkey_error_detail());
 		} else {
 			printf("%s: answered\n", cfg->servers[i].label);
 			info_print(&info);
