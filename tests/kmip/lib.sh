@@ -17,7 +17,8 @@
 #   kmip_free_port               an unused TCP port on 127.0.0.1
 #   kmip_server_start NAME [CERT]  a pykmip-server with a fresh database on a
 #                                free port (CERT: server cert basename, default
-#                                "server"); sets KMIP_PORT_<NAME>
+#                                "server")
+#   kmip_port NAME               that server's port
 #   kmip_server_stop NAME        SIGINT, wait (the clean way: ~2 s)
 #   kmip_definition NAME [key=value...] [server=HOST:PORT...]
 #                                writes $KMIP_CONF/NAME.conf (client cert
@@ -49,6 +50,7 @@ mkdir -p "$KMIP_PKI" "$KMIP_CONF" "$KMIP_WORK/srv"
 chmod 0700 "$KMIP_WORK" "$KMIP_CONF"
 
 declare -A kmip_pids=()		# name -> pid (each its own process group)
+declare -A kmip_ports=()	# name -> port
 kmip_helpers=()			# other background processes
 
 kmip_cleanup() {
@@ -186,13 +188,17 @@ kmip_server_start() {
 		>"$d/stdout.log" 2>&1) &
 	pid=$!
 	kmip_pids[$name]=$pid
-	printf -v "KMIP_PORT_$name" '%s' "$port"
+	kmip_ports[$name]=$port
 	if ! kmip_wait_port "$port" 100; then
 		diag "pykmip-server $name did not start on port $port:"
 		diag_file "$d/server.log" 20
 		diag_file "$d/stdout.log" 20
 		return 1
 	fi
+}
+
+kmip_port() {
+	printf '%s\n' "${kmip_ports[$1]}"
 }
 
 kmip_server_stop() {

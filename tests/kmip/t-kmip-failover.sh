@@ -9,6 +9,7 @@
 # for read-only requests, but a Create sent to it is NOT sent to another
 # server (it may have been applied); when no server answers, each one's
 # error is named and nothing changes (keys.json untouched).
+# shellcheck source=tests/kmip/lib.sh
 . "$(dirname "$0")/lib.sh"
 kmip_skip_unless_ready
 
@@ -16,8 +17,8 @@ ktap_plan 25
 check "throwaway CA and certificates" kmip_pki
 check "start pykmip-server A" kmip_server_start A
 check "start pykmip-server B" kmip_server_start B
-pa=$KMIP_PORT_A
-pb=$KMIP_PORT_B
+pa=$(kmip_port A)
+pb=$(kmip_port B)
 kmip_definition ha "server=127.0.0.1:$pa" "server=127.0.0.1:$pb" connect-timeout=2 timeout=5
 kmip_definition onlyb "server=127.0.0.1:$pb"
 

@@ -8,14 +8,15 @@
 # (format --kmip) checked against an independent Get with PyKMIP's own
 # client and HKDF in Python, Revoke + Destroy, and the server's errors
 # after the destroy (Item Not Found) reaching the user readably.
+# shellcheck source=tests/kmip/lib.sh
 . "$(dirname "$0")/lib.sh"
 kmip_skip_unless_ready
 
 ktap_plan 25
 check "throwaway CA and certificates" kmip_pki
 check "start pykmip-server" kmip_server_start a
-kmip_definition test "server=127.0.0.1:$KMIP_PORT_a"
-port=$KMIP_PORT_a
+kmip_definition test "server=127.0.0.1:$(kmip_port a)"
+port=$(kmip_port a)
 
 expect_ok "kmip-query: Query and Discover Versions" kmip-query test
 expect_out "kmip-query names the server that answered" "KMIP server 127.0.0.1:$port (test) answered"

@@ -9,6 +9,7 @@
 # Successful") are each reported clearly, and the latter is final (no
 # failover after an answer); a readable client key, a writable definition
 # and a malformed one are refused before any connection.
+# shellcheck source=tests/kmip/lib.sh
 . "$(dirname "$0")/lib.sh"
 kmip_skip_unless_ready
 
@@ -18,9 +19,9 @@ check "throwaway CAs and certificates" \
 check "start pykmip-server (good certificate)" kmip_server_start good
 check "start pykmip-server (certificate from another CA)" kmip_server_start bad untrusted
 check "start pykmip-server (certificate for another host)" kmip_server_start other wronghost
-pg=$KMIP_PORT_good
-pu=$KMIP_PORT_bad
-pw=$KMIP_PORT_other
+pg=$(kmip_port good)
+pu=$(kmip_port bad)
+pw=$(kmip_port other)
 
 kmip_definition untrusted "server=127.0.0.1:$pu"
 expect_fail "a server certificate from another CA is refused" 5 \
