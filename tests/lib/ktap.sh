@@ -113,6 +113,7 @@ todo() {
 
 # check NAME CMD...: run CMD with its output captured; report ok when it
 # exits 0, otherwise fail and show the command, its exit status and output.
+# Returns the result (0 ok, 1 failed) so a script can branch on it.
 check() {
 	_kname=$1
 	shift
@@ -124,6 +125,7 @@ check() {
 		diag "\$ $*"
 		diag_file "$_kout"
 		fail "$_kname" "exit status $_krc"
+		return 1
 	fi
 }
 
@@ -136,6 +138,7 @@ check_fail() {
 		diag "\$ $*"
 		diag_file "$_kout"
 		fail "$_kname" "succeeded but was expected to fail"
+		return 1
 	else
 		ok "$_kname"
 	fi

@@ -68,7 +68,7 @@ base_modules="dm-mod dm-bufio dm-crypt dm-flakey brd loop
 
 # Host programs for the guest (busybox provides the rest); tests ask for more
 # in tools.list. Each is copied to its host path with its libraries.
-base_tools="kmod dmsetup keyctl mke2fs mkfs.ext4 e2fsck dumpe2fs tune2fs
+base_tools="dash kmod dmsetup keyctl mke2fs mkfs.ext4 e2fsck dumpe2fs tune2fs
 	blkid losetup blockdev dd grep openssl cryptsetup fio flock"
 
 # Entries of a list file: one per line, '#' comments.
@@ -206,6 +206,10 @@ build_base() {
 		rm -f "$root/sbin/$a"
 		ln -s /bin/kmod "$root/sbin/$a"
 	done
+	# Debian's busybox-static shell runs its own applets before PATH, so
+	# under it "dd" is busybox dd whatever PATH says (and busybox dd drops
+	# O_DIRECT when the kernel refuses it). dash looks commands up in PATH.
+	ln -sf "$(tool_path dash)" "$root/bin/sh"
 	depmod -b "$root" "$kver"
 	printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
 	printf 'root:x:0:\n' >"$root/etc/group"
