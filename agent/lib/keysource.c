@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "mkey/keysource.h"
+#include "mkey/kmip.h"
 #include "mkey/label.h"
 #include "error-detail.h"
 
@@ -18,6 +19,8 @@ const char *mkey_key_source_kind_name(enum mkey_key_source_kind kind)
 	switch (kind) {
 	case MKEY_KEY_SOURCE_RAW:
 		return "raw key file";
+	case MKEY_KEY_SOURCE_KMIP:
+		return "KMIP server definition";
 	default:
 		return "no key source";
 	}
@@ -92,6 +95,10 @@ int mkey_key_source_load(const struct mkey_key_source *src,
 		if (!src->location || !src->location[0])
 			return -EINVAL;
 		return load_raw(src->location, key);
+	case MKEY_KEY_SOURCE_KMIP:
+		if (!src->location || !src->location[0])
+			return -EINVAL;
+		return mkey_kmip_key_source_load(src->location, guid, key);
 	default:
 		return -EINVAL;
 	}

@@ -126,6 +126,7 @@ static const struct {
 	enum mkey_key_source_kind kind;
 } key_option_table[] = {
 	{ "raw-key", MKEY_KEY_SOURCE_RAW },
+	{ "kmip", MKEY_KEY_SOURCE_KMIP },
 };
 
 bool key_option_take(struct key_options *ko, const char *opt, const char *arg)
@@ -159,6 +160,14 @@ int key_load_error(const struct key_options *ko, int err)
 	const char *where = strcmp(ko->src.location, "-") == 0 ?
 			    "standard input" : ko->src.location;
 
+	if (ko->src.kind == MKEY_KEY_SOURCE_KMIP) {
+		/* The detail names the server and what it answered. */
+		error_msg("cannot fetch the key from KMIP server definition %s: %s",
+			  where, mkey_error_detail()[0] ? mkey_error_detail() :
+			  mkey_strerror(err));
+		return err == -EACCES ? EXIT_AUTH : err == -EHOSTUNREACH ? EXIT_SYSTEM :
+		       exit_code_for(err);
+	}
 	switch (err) {
 	case -EMSGSIZE:
 		error_msg("raw key %s is %s; a raw key must be exactly 32, 48 or 64 "

@@ -189,6 +189,13 @@ int cmd_admin_add(int argc, char **argv);
 int cmd_admin_remove(int argc, char **argv);
 int cmd_admin_passwd(int argc, char **argv);
 
+int cmd_kmip_create(int argc, char **argv);
+int cmd_kmip_list(int argc, char **argv);
+int cmd_kmip_show(int argc, char **argv);
+int cmd_kmip_activate(int argc, char **argv);
+int cmd_kmip_destroy(int argc, char **argv);
+int cmd_kmip_query(int argc, char **argv);
+
 int cmd_help(int argc, char **argv);
 int cmd_format(int argc, char **argv);
 int cmd_dump(int argc, char **argv);

@@ -41,6 +41,7 @@ static int parse_args(const struct command *cmd, int argc, char **argv,
 		{ "key-file", required_argument, NULL, OPT_KEY_FILE },
 		{ "key", required_argument, NULL, OPT_KEY },
 		{ "raw-key", required_argument, NULL, 'k' },
+		{ "kmip", required_argument, NULL, 'k' },
 		{ "guid", required_argument, NULL, 'g' },
 		{ "sector-size", required_argument, NULL, 's' },
 		{ "data-offset", required_argument, NULL, 'o' },
@@ -105,7 +106,17 @@ static int parse_args(const struct command *cmd, int argc, char **argv,
 		return usage_error(cmd, optind == argc ? "missing DEVICE" :
 				   "too many arguments");
 	a->device = argv[optind];
-	if (a->key_file) {
+	if (a->key.count && a->key.src.kind == MKEY_KEY_SOURCE_KMIP) {
+		/* --kmip SERVER --key GUID: the server's key mkey:GUID */
+		if (a->key_file || a->key.count > 1 || a->have_guid || a->auth.admin ||
+		    a->auth.password_file)
+			return usage_error(cmd, "--kmip goes with --key GUID alone");
+		if (!a->have_key_guid)
+			return usage_error(cmd, "missing --key GUID (the KMIP key; see "
+					   "'mkey kmip-list SERVER')");
+		a->guid = a->key_guid;
+		a->have_guid = true;
+	} else if (a->key_file) {
 		if (a->key.count || a->have_guid)
 			return usage_error(cmd, "--key-file does not go with --raw-key or "
 					   "--guid (use --key GUID to pick a key of the file)");

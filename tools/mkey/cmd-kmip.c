@@ -23,13 +23,6 @@
 #include "mkey/password.h"
 #include "mkey/volume.h"
 
-int cmd_kmip_create(int argc, char **argv);
-int cmd_kmip_list(int argc, char **argv);
-int cmd_kmip_show(int argc, char **argv);
-int cmd_kmip_activate(int argc, char **argv);
-int cmd_kmip_destroy(int argc, char **argv);
-int cmd_kmip_query(int argc, char **argv);
-
 /* getopt values of the options only these commands take. */
 enum {
 	OPT_KMIP_CONFIG_DIR = 2000,

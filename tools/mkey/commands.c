@@ -183,6 +183,7 @@ const struct command commands[] = {
 		"format", cmd_format,
 		"DEVICE --key-file FILE [--key GUID] [--admin NAME] [--password-file FILE|-]\n"
 		"       | DEVICE --raw-key FILE|- --guid GUID\n"
+		"       | DEVICE --kmip SERVER --key GUID\n"
 		"       [--sector-size 512|4096] [--data-offset SECTORS] [--uuid UUID] [--force]",
 		"write a dm-mkey label to a device",
 		"Writes a dm-mkey volume label (primary and backup copy) to DEVICE.\n"
@@ -190,7 +191,9 @@ const struct command commands[] = {
 		"never the key itself. With --key-file the key is the file's default\n"
 		"key, or the one --key names (the administrator's password is needed\n"
 		"to compute the key check value). With --raw-key the key size follows\n"
-		"from its length: 32, 48 or 64 bytes for AES-128, -192 or -256.\n"
+		"from its length: 32, 48 or 64 bytes for AES-128, -192 or -256. With\n"
+		"--kmip the key GUID is fetched from the KMIP servers of definition\n"
+		"SERVER (see 'mkey kmip-create --help').\n"
 		"\n"
 		"Options:\n"
 		"  --key-file FILE       take the key from this key file\n"
@@ -199,6 +202,8 @@ const struct command commands[] = {
 		"  --password-file FILE  that administrator's password (- for stdin)\n"
 		"  --raw-key FILE|-      read the raw key from FILE, or stdin for -\n"
 		"  --guid GUID           GUID of the raw key (8-4-4-4-12 hex)\n"
+		"  --kmip SERVER         KMIP server definition (name or path); --key\n"
+		"                        names the key\n"
 		"  --sector-size N       encryption sector size, 512 or 4096 (default 4096)\n"
 		"  --data-offset N       start of the data in 512-byte sectors (default 2048)\n"
 		"  --uuid UUID           volume UUID (default: a new random UUID)\n"
@@ -259,6 +264,91 @@ const struct command commands[] = {
 		"\n"
 		"Options:\n"
 		"  --json                machine-readable output",
+	},
+	/* ---- keys on KMIP servers ---- */
+	{
+		"kmip-create", cmd_kmip_create,
+		"SERVER [--bits 128|192|256] [--description TEXT] [--json]",
+		"create a data key on a KMIP server",
+		"Creates an AES key (default 256 bits) on the KMIP servers of the\n"
+		"server definition SERVER (/etc/mkey/kmip/SERVER.conf, or a path to a\n"
+		"definition file), named mkey:GUID with a new GUID, activates it there\n"
+		"and records GUID -> object in keys.json beside the definitions.\n"
+		"The servers are tried in order; a server that was sent the request\n"
+		"but did not answer is not followed by another (the key may exist).\n"
+		"\n"
+		"Options:\n"
+		"  --bits N              AES key size: 128, 192 or 256 (default 256; the\n"
+		"                        XTS key derived from it is twice that)\n"
+		"  --description TEXT    what the key is for (kept in keys.json)\n"
+		"  --json                machine-readable output\n"
+		"  --kmip-config-dir DIR server definitions in DIR, not /etc/mkey/kmip",
+	},
+	{
+		"kmip-list", cmd_kmip_list,
+		"SERVER [--json]",
+		"list the keys on a KMIP server",
+		"Lists the symmetric keys the KMIP server lets this client see: GUID\n"
+		"(for keys named mkey:GUID), object identifier, state, size, whether\n"
+		"the key is active here, and the description recorded in keys.json.\n"
+		"Warns about recorded keys the server does not list.\n"
+		"\n"
+		"Options:\n"
+		"  --json                machine-readable output\n"
+		"  --kmip-config-dir DIR server definitions in DIR",
+	},
+	{
+		"kmip-show", cmd_kmip_show,
+		"SERVER GUID [--json]",
+		"show one key on a KMIP server",
+		"Finds key GUID on the KMIP server (the object recorded in keys.json,\n"
+		"else by its name mkey:GUID), checks the object carries that name, and\n"
+		"shows its state, size, creation time, and whether it is active here\n"
+		"and used by volumes. Never shows key material.\n"
+		"\n"
+		"Options:\n"
+		"  --json                machine-readable output\n"
+		"  --kmip-config-dir DIR server definitions in DIR",
+	},
+	{
+		"kmip-activate", cmd_kmip_activate,
+		"SERVER [GUID...]",
+		"fetch keys from a KMIP server into the kernel",
+		"Fetches the keys GUID... (default: every key keys.json records for\n"
+		"SERVER) with KMIP Get, derives their XTS keys and adds them to the\n"
+		"dm-mkey module keyring, like 'mkey activate'. Keys already active are\n"
+		"left as they are. The key must be Active on the server.\n"
+		"\n"
+		"Options:\n"
+		"  --kmip-config-dir DIR server definitions in DIR",
+	},
+	{
+		"kmip-destroy", cmd_kmip_destroy,
+		"SERVER GUID [--yes]",
+		"revoke and destroy a key on a KMIP server",
+		"Destroys key GUID for good: refused while a dm-mkey mapping uses it.\n"
+		"Otherwise asks for confirmation (--yes skips it), confirms the object\n"
+		"on the server, deactivates the key here, revokes it on the server if\n"
+		"it is active, destroys it and removes it from keys.json. Every volume\n"
+		"formatted with the key becomes unreadable.\n"
+		"\n"
+		"Options:\n"
+		"  --yes                 do not ask\n"
+		"  --kmip-config-dir DIR server definitions in DIR",
+	},
+	{
+		"kmip-query", cmd_kmip_query,
+		"SERVER [--all] [--json]",
+		"check KMIP servers: operations and protocol versions",
+		"Sends Query and Discover Versions to the first server of SERVER that\n"
+		"answers and shows the vendor, the operations and the KMIP versions it\n"
+		"supports. With --all, asks every server of the definition on its own\n"
+		"and shows each one's answer or error.\n"
+		"\n"
+		"Options:\n"
+		"  --all                 every server, no failover\n"
+		"  --json                machine-readable output\n"
+		"  --kmip-config-dir DIR server definitions in DIR",
 	},
 	{
 		"help", cmd_help,

@@ -15,6 +15,7 @@
 enum mkey_key_source_kind {
 	MKEY_KEY_SOURCE_NONE = 0,
 	MKEY_KEY_SOURCE_RAW,	/* raw XTS key bytes in a file, "-" = stdin */
+	MKEY_KEY_SOURCE_KMIP,	/* KMIP server definition name or path (mkey/kmip.h) */
 };
 
 struct mkey_key_source {
