@@ -6,6 +6,7 @@
 #   build   dm-mkey.ko for the Debian kernel the VM boots, userspace programs
 #   unit    host unit tests (tests/unit), normal and ASan+UBSan builds
 #   fuzz    a short run of each libFuzzer harness (tests/fuzz, FUZZ_CHECK_TIME)
+#   kmip    the KMIP client against Debian's pykmip-server on 127.0.0.1 (tests/kmip)
 #   static  checkpatch.pl and sparse on kernel/
 #   dkms    dkms add/build/remove of a throwaway copy, vermagic check
 #   vm      system tests: one QEMU VM per tests/vm/t-*.sh, and the demo
@@ -29,7 +30,7 @@ set -o pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 logs="$top/build/check"
-phases=(build unit fuzz static dkms vm)
+phases=(build unit fuzz kmip static dkms vm)
 
 usage() {
 	sed -n '3,/^set -eu/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
@@ -87,6 +88,9 @@ if [ "$list" = 1 ]; then
 	for f in $(make -s -C "$top" --no-print-directory print-FUZZ_NAMES 2>/dev/null); do
 		echo "fuzz/$f"
 	done
+	for f in "$top"/tests/kmip/t-*.sh; do
+		[ -e "$f" ] && echo "kmip/$(basename "$f" .sh)"
+	done
 	echo static/checkpatch
 	echo static/sparse
 	echo dkms
@@ -140,6 +144,7 @@ main() {
 		build) run_phase "$n" build tests/lib/phase-build.sh ;;
 		unit) run_phase "$n" unit tests/lib/phase-unit.sh ${sel[unit]:-} ;;
 		fuzz) run_phase "$n" fuzz tests/lib/phase-fuzz.sh ${sel[fuzz]:-} ;;
+		kmip) run_phase "$n" kmip tests/lib/phase-kmip.sh ${sel[kmip]:-} ;;
 		static) run_phase "$n" static tests/lib/phase-static.sh ${sel[static]:-} ;;
 		dkms) run_phase "$n" dkms tests/lib/phase-dkms.sh ;;
 		vm) run_phase "$n" vm tests/vm/run.sh ${sel[vm]:-} ;;
