@@ -209,6 +209,33 @@ fail:
 	return ret;
 }
 
+/*
+ * A server that hangs up must not kill us with SIGPIPE: every write to the
+ * socket (handshake, requests, close_notify) runs with SIGPIPE blocked in
+ * this thread, and a SIGPIPE it raised is consumed before unblocking.
+ */
+static void sigpipe_block(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+static void sigpipe_restore(const sigset_t *old)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	if (!sigismember(old, SIGPIPE))
+		while (sigtimedwait(&set, NULL, &zero) == SIGPIPE)
+			;
+	pthread_sigmask(SIG_SETMASK, old, NULL);
+}
+
 /* ---------------------------------------------------------------- time */
 
 static int64_t now_ms(void)
@@ -348,6 +375,7 @@ int kmip_conn_open(SSL_CTX *ctx, const struct mkey_kmip_server *srv,
 {
 	int64_t deadline = now_ms() + timeout_ms;
 	struct kmip_conn *c;
+	sigset_t old;
 	bool v6;
 	int ret, fd = -1;
 
@@ -376,6 +404,7 @@ int kmip_conn_open(SSL_CTX *ctx, const struct mkey_kmip_server *srv,
 		    SSL_set_tlsext_host_name(c->ssl, srv->host) != 1)
 			goto ssl_setup_failed;
 	}
+	sigpipe_block(&old);
 	for (;;) {
 		int r, err, sys;
 
@@ -404,12 +433,15 @@ int kmip_conn_open(SSL_CTX *ctx, const struct mkey_kmip_server *srv,
 		ret = -EPROTO;
 		goto fail;
 	}
+	sigpipe_restore(&old);
 	*out = c;
 	return 0;
 ssl_setup_failed:
 	openssl_reason(why, why_len);
-	ret = -ENOMEM;
+	kmip_conn_close(c);
+	return -ENOMEM;
 fail:
+	sigpipe_restore(&old);
 	kmip_conn_close(c);
 	return ret;
 }
@@ -420,8 +452,13 @@ void kmip_conn_close(struct kmip_conn *c)
 		return;
 	if (c->ssl) {
 		/* Best effort close_notify; never wait for the peer's. */
-		if (SSL_is_init_finished(c->ssl))
+		if (SSL_is_init_finished(c->ssl)) {
+			sigset_t old;
+
+			sigpipe_block(&old);
 			SSL_shutdown(c->ssl);
+			sigpipe_restore(&old);
+		}
 		SSL_free(c->ssl);
 	}
 	ERR_clear_error();
@@ -492,8 +529,8 @@ static int ssl_io(struct kmip_conn *c, bool writing, void *buf, size_t len,
 		}
 		/* TLS 1.3 servers reject a client certificate after the handshake. */
 		handshake_why(c->ssl, err, sys, why, why_len);
-		memmove(why, why + strlen("TLS handshake failed: "),
-			strlen(why) - strlen("TLS handshake failed: ") + 1);
+		if (!strncmp(why, "TLS handshake failed: ", 22))
+			memmove(why, why + 22, strlen(why + 22) + 1);
 		return -EPROTO;
 	}
 	return 0;
@@ -505,25 +542,16 @@ int kmip_conn_roundtrip(struct kmip_conn *c, const uint8_t *req, size_t len,
 {
 	int64_t deadline = now_ms() + timeout_ms;
 	uint8_t hdr[KMIP_HDR];
-	sigset_t pipe_set, old;
+	sigset_t old;
 	uint32_t body;
-	int ret, sig;
+	int ret;
 
 	memset(resp, 0, sizeof(*resp));
 	why[0] = '\0';
-	/* A server that hangs up must not kill us with SIGPIPE. */
-	sigemptyset(&pipe_set);
-	sigaddset(&pipe_set, SIGPIPE);
-	pthread_sigmask(SIG_BLOCK, &pipe_set, &old);
+	sigpipe_block(&old);
 	*sent = true;
 	ret = ssl_io(c, true, (void *)req, len, deadline, timeout_ms, why, why_len);
-	if (!sigismember(&old, SIGPIPE)) {
-		struct timespec zero = { 0, 0 };
-
-		while ((sig = sigtimedwait(&pipe_set, NULL, &zero)) == SIGPIPE)
-			;
-	}
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	sigpipe_restore(&old);
 	if (ret)
 		return ret;
 	ret = ssl_io(c, false, hdr, sizeof(hdr), deadline, timeout_ms, why, why_len);
