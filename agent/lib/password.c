@@ -135,9 +135,9 @@ static void remove_handlers(void)
 	sigaction(SIGTSTP, &old_actions[SIGTSTP], NULL);
 }
 
-static int tty_open(void)
+static int tty_open_path(const char *path)
 {
-	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	int fd = open(path ? path : "/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
 
 	if (fd < 0)
 		return errno == ENXIO || errno == ENOENT || errno == ENODEV ? -ENOTTY : -errno;
@@ -219,11 +219,17 @@ out:
 
 int mkey_password_prompt(const char *prompt, bool confirm, struct mkey_secbuf **out)
 {
+	return mkey_password_prompt_on(NULL, prompt, confirm, out);
+}
+
+int mkey_password_prompt_on(const char *tty, const char *prompt, bool confirm,
+			    struct mkey_secbuf **out)
+{
 	struct mkey_secbuf *pw = NULL, *again = NULL;
 	int fd, ret;
 
 	*out = NULL;
-	fd = tty_open();
+	fd = tty_open_path(tty);
 	if (fd < 0)
 		return fd;
 	ret = mkey_secbuf_new(MKEY_PASSWORD_MAX, &pw);
@@ -260,12 +266,17 @@ out:
 
 int mkey_tty_ask(const char *question, char *answer, size_t len)
 {
+	return mkey_tty_ask_on(NULL, question, answer, len);
+}
+
+int mkey_tty_ask_on(const char *tty, const char *question, char *answer, size_t len)
+{
 	size_t used = 0;
 	int fd;
 
 	if (!len)
 		return -EINVAL;
-	fd = tty_open();
+	fd = tty_open_path(tty);
 	if (fd < 0)
 		return fd;
 	tty_write(fd, question);

@@ -40,4 +40,13 @@ int mkey_password_prompt(const char *prompt, bool confirm, struct mkey_secbuf **
  */
 int mkey_tty_ask(const char *question, char *answer, size_t len);
 
+/*
+ * The same two on another terminal than the controlling one: @tty is its
+ * path (NULL: /dev/tty). mkey-agent asks on /dev/console in the
+ * initramfs, where no process has a controlling terminal.
+ */
+int mkey_password_prompt_on(const char *tty, const char *prompt, bool confirm,
+			    struct mkey_secbuf **out);
+int mkey_tty_ask_on(const char *tty, const char *question, char *answer, size_t len);
+
 #endif
