@@ -240,11 +240,17 @@ int mkey_kmip_key_fetch(struct mkey_kmip_client *c, const struct mkey_guid *guid
 		return ret;
 	r.bits = (uint32_t)(*xts)->len * 4;
 	if (!r.recorded_here) {
-		/* Best effort: a read-only /etc (initramfs) must not fail a fetch. */
+		/*
+		 * Found by name: record it, unless another definition's record
+		 * has it (that one stays). Best effort: a read-only /etc
+		 * (initramfs) must not fail a fetch.
+		 */
+		struct mkey_kmip_keyrec other;
 		char saved[512];
 
 		snprintf(saved, sizeof(saved), "%s", mkey_error_detail());
-		if (mkey_kmip_keys_put(cfg->dir, &r) == 0)
+		if (mkey_kmip_keys_find(cfg->dir, guid, &other) == -ENOENT &&
+		    mkey_kmip_keys_put(cfg->dir, &r) == 0)
 			r.recorded_here = true;
 		mkey_error_set(0, "%s", saved);
 	}

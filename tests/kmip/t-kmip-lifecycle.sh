@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 kmip_skip_unless_ready
 
-ktap_plan 25
+ktap_plan 27
 check "throwaway CA and certificates" kmip_pki
 check "start pykmip-server" kmip_server_start a
 kmip_definition test "server=127.0.0.1:$(kmip_port a)"
@@ -87,6 +87,9 @@ fi
 mv "$KMIP_CONF/keys.json" "$KMIP_WORK/keys.json.saved"
 expect_ok "kmip-show without keys.json finds the key by name" kmip-show test "$guid"
 expect_out "... and says so" "Recorded:       no (found by name)"
+check "format --kmip without keys.json finds the key by name" \
+	"$MKEY" format "$KMIP_WORK/a.img" --force --kmip "$KMIP_CONF/test.conf" --key "$guid"
+check "... and records it" grep -q "\"uid\":\"$uid\"" "$KMIP_CONF/keys.json"
 mv "$KMIP_WORK/keys.json.saved" "$KMIP_CONF/keys.json"
 
 # No module here: activation refuses before contacting anyone.
