@@ -188,6 +188,7 @@ int cmd_key_default(int argc, char **argv);
 int cmd_admin_add(int argc, char **argv);
 int cmd_admin_remove(int argc, char **argv);
 int cmd_admin_passwd(int argc, char **argv);
+int cmd_keyfile_startup(int argc, char **argv);
 
 int cmd_kmip_create(int argc, char **argv);
 int cmd_kmip_list(int argc, char **argv);

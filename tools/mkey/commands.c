@@ -135,6 +135,23 @@ const struct command commands[] = {
 		"current one. The KDF is chosen anew (new salt; calibrated unless the\n"
 		"KDF options of keyfile-create say otherwise).",
 	},
+	{
+		"keyfile-startup", cmd_keyfile_startup,
+		"FILE [interactive|unattended|none] [--admin NAME] [--password-file FILE|-]",
+		"how a key file is unlocked at boot (unattended, interactive, none)",
+		"Shows or sets how FILE is unlocked at boot (docs/boot.md, mkeytab(5)):\n"
+		"  interactive  an administrator types a name and password (the default)\n"
+		"  unattended   this machine unlocks it by itself: adds the administrator\n"
+		"               UNATTENDED@<hostname> with a random 256-bit secret, stored\n"
+		"               root-only in /etc/mkey/unattended/<file id>.secret; an\n"
+		"               administrator authorizes it (--admin, --password-file)\n"
+		"  none         never unlocked at boot\n"
+		"Leaving unattended removes that administrator and its secret again (the\n"
+		"secret itself authorizes this). The setting is kept in\n"
+		"/etc/mkey/startup.conf. With unattended unlocking the data is only as\n"
+		"safe as the machine's physical security: keep the key file off the\n"
+		"encrypted disks it unlocks.",
+	},
 	/* ---- activation ---- */
 	{
 		"activate", cmd_activate,
