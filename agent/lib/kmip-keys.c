@@ -271,15 +271,18 @@ int mkey_kmip_key_activate(struct mkey_kmip_client *c, const struct mkey_guid *g
 	ret = mkey_kmip_key_fetch(c, guid, &xts, &r);
 	if (ret) {
 		audit_ident(c, guid, NULL, ident, sizeof(ident));
-		mkey_audit(MKEY_AUDIT_KEY_ACTIVATED, "%s result=%s", ident,
-			   mkey_strerror(ret));
+		mkey_audit(MKEY_AUDIT_KEY_ACTIVATED, "%s result=failed errno=%d", ident, -ret);
 		return ret;
 	}
 	ret = mkey_key_add(guid, xts->data, xts->len, serial);
 	mkey_secbuf_free(xts);
 	audit_ident(c, guid, r.uid, ident, sizeof(ident));
-	mkey_audit(MKEY_AUDIT_KEY_ACTIVATED, "%s bits=%u result=%s", ident, r.bits,
-		   ret == 0 ? "ok" : ret == -EEXIST ? "already-active" : mkey_strerror(ret));
+	if (ret == 0 || ret == -EEXIST)
+		mkey_audit(MKEY_AUDIT_KEY_ACTIVATED, "%s bits=%u result=%s", ident, r.bits,
+			   ret ? "already-active" : "activated");
+	else
+		mkey_audit(MKEY_AUDIT_KEY_ACTIVATED, "%s bits=%u result=failed errno=%d",
+			   ident, r.bits, -ret);
 	if (rec)
 		*rec = r;
 	return ret;
