@@ -110,6 +110,15 @@ MODDIR     := $(DESTDIR)/lib/modules/$(KVER)/updates
 SBINDIR    := $(DESTDIR)$(PREFIX)/sbin
 MAN8DIR    := $(DESTDIR)$(PREFIX)/share/man/man8
 DOCDIR     := $(DESTDIR)$(PREFIX)/share/doc/dm-mkey
+MAN5DIR    := $(DESTDIR)$(PREFIX)/share/man/man5
+# Boot integration (boot/, docs/boot.md). systemd and udev also read
+# /usr/local/lib; initramfs-tools reads only /usr/share/initramfs-tools
+# (packages) and /etc/initramfs-tools (the administrator's).
+UNITDIR      := $(DESTDIR)$(PREFIX)/lib/systemd/system
+GENERATORDIR := $(DESTDIR)$(PREFIX)/lib/systemd/system-generators
+UDEVRULESDIR := $(DESTDIR)$(PREFIX)/lib/udev/rules.d
+INITRAMFSDIR := $(DESTDIR)$(if $(filter /usr,$(PREFIX)),/usr/share,/etc)/initramfs-tools
+BOOT_SUBST   := sed 's|@SBINDIR@|$(PREFIX)/sbin|g'
 
 install: all
 	install -d "$(SBINDIR)"
@@ -124,13 +133,34 @@ install: all
 		install -D -m 0644 "$$m" "$(MAN8DIR)/$$(basename "$$m")"; done
 	install -d "$(DOCDIR)"
 	install -m 0644 README.md $(wildcard docs/*.md) "$(DOCDIR)/"
+	@set -e; for m in $(wildcard docs/man/*.5); do \
+		install -D -m 0644 "$$m" "$(MAN5DIR)/$$(basename "$$m")"; done
+	install -m 0644 boot/mkeytab.example "$(DOCDIR)/"
+	install -D -m 0644 boot/systemd/mkey.target "$(UNITDIR)/mkey.target"
+	install -d "$(GENERATORDIR)" "$(UDEVRULESDIR)" "$(INITRAMFSDIR)/hooks" \
+		"$(INITRAMFSDIR)/scripts/local-top"
+	ln -sfn "$$(realpath -m --relative-to="$(GENERATORDIR)" "$(SBINDIR)/mkey-agent")" \
+		"$(GENERATORDIR)/mkey-generator"
+	$(BOOT_SUBST) boot/udev/61-mkey.rules.in >"$(UDEVRULESDIR)/61-mkey.rules"
+	$(BOOT_SUBST) boot/initramfs-tools/hooks/mkey.in >"$(INITRAMFSDIR)/hooks/mkey"
+	chmod 0644 "$(UDEVRULESDIR)/61-mkey.rules"
+	chmod 0755 "$(INITRAMFSDIR)/hooks/mkey"
+	install -m 0755 boot/initramfs-tools/scripts/local-top/mkey \
+		"$(INITRAMFSDIR)/scripts/local-top/mkey"
+	@if [ -z "$(DESTDIR)" ]; then \
+		echo "install: now 'systemctl daemon-reload', 'udevadm control --reload' and," \
+			"when /etc/mkeytab has initramfs volumes, 'update-initramfs -u' (docs/boot.md)"; fi
 
 uninstall:
 	rm -f $(addprefix "$(SBINDIR)"/,$(notdir $(SBIN_PROGS)))
 	rm -f "$(MODDIR)/dm-mkey.ko"
 	@if [ -z "$(DESTDIR)" ]; then echo "depmod -a $(KVER)"; depmod -a "$(KVER)"; fi
 	rm -f $(addprefix "$(MAN8DIR)"/,$(notdir $(wildcard docs/man/*.8)))
+	rm -f $(addprefix "$(MAN5DIR)"/,$(notdir $(wildcard docs/man/*.5)))
 	rm -rf "$(DOCDIR)"
+	rm -f "$(UNITDIR)/mkey.target" "$(GENERATORDIR)/mkey-generator" \
+		"$(UDEVRULESDIR)/61-mkey.rules" "$(INITRAMFSDIR)/hooks/mkey" \
+		"$(INITRAMFSDIR)/scripts/local-top/mkey"
 
 # ---------------------------------------------------------------- DKMS
 DKMS_SRC := $(DESTDIR)/usr/src/dm-mkey-$(VERSION)
