@@ -110,7 +110,9 @@ kmip_ca() {
 }
 
 # kmip_pki [NAME...]: the CA and the named certificates (default: server
-# and client): server (127.0.0.1), client (clientAuth), noeku (no EKU),
+# and client): server (127.0.0.1; also 10.0.2.2 and 10.0.2.100, where a
+# QEMU guest with user networking reaches the host, for VM tests), client
+# (clientAuth), noeku (no EKU),
 # otherclient (client cert from another CA), untrusted (server cert from
 # another CA), wronghost (server cert for kms.example.com only).
 kmip_pki() {
@@ -126,7 +128,7 @@ kmip_pki() {
 		esac
 		case "$n" in
 		server) kmip_cert server ca /CN=127.0.0.1 \
-			"${srv}extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n" ;;
+			"${srv}extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost,IP:10.0.2.2,IP:10.0.2.100\n" ;;
 		client) kmip_cert client ca /CN=kmip-agent "${cli}extendedKeyUsage=clientAuth\n" ;;
 		noeku) kmip_cert noeku ca /CN=kmip-agent "$cli" ;;
 		otherclient) kmip_cert otherclient otherca /CN=kmip-agent \
