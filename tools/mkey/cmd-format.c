@@ -20,6 +20,8 @@
 struct format_args {
 	const char *device;
 	struct key_options key;
+	const char *kmip_config_dir;	/* --kmip-config-dir */
+	char kmip_path[4096];		/* DIR/NAME.conf for --kmip NAME */
 	struct mkey_guid guid;
 	bool have_guid;
 	const char *key_file;		/* --key-file */
@@ -42,6 +44,7 @@ static int parse_args(const struct command *cmd, int argc, char **argv,
 		{ "key", required_argument, NULL, OPT_KEY },
 		{ "raw-key", required_argument, NULL, 'k' },
 		{ "kmip", required_argument, NULL, 'k' },
+		{ "kmip-config-dir", required_argument, NULL, OPT_FORMAT_KMIP_DIR },
 		{ "guid", required_argument, NULL, 'g' },
 		{ "sector-size", required_argument, NULL, 's' },
 		{ "data-offset", required_argument, NULL, 'o' },
@@ -61,6 +64,9 @@ static int parse_args(const struct command *cmd, int argc, char **argv,
 		switch (c) {
 		case OPT_KEY_FILE:
 			a->key_file = optarg;
+			break;
+		case OPT_FORMAT_KMIP_DIR:
+			a->kmip_config_dir = optarg;
 			break;
 		case OPT_KEY:
 			if (!parse_guid_arg(cmd, "--key", optarg, &a->key_guid))
@@ -116,6 +122,17 @@ static int parse_args(const struct command *cmd, int argc, char **argv,
 					   "'mkey kmip-list SERVER')");
 		a->guid = a->key_guid;
 		a->have_guid = true;
+		/* A definition name is looked up in --kmip-config-dir, as the kmip-* commands do. */
+		if (a->kmip_config_dir && !strchr(a->key.src.location, '/')) {
+			int n = snprintf(a->kmip_path, sizeof(a->kmip_path), "%s/%s.conf",
+					 a->kmip_config_dir, a->key.src.location);
+
+			if (n < 0 || (size_t)n >= sizeof(a->kmip_path))
+				return usage_error(cmd, "--kmip-config-dir is too long");
+			a->key.src.location = a->kmip_path;
+		}
+	} else if (a->kmip_config_dir) {
+		return usage_error(cmd, "--kmip-config-dir goes with --kmip");
 	} else if (a->key_file) {
 		if (a->key.count || a->have_guid)
 			return usage_error(cmd, "--key-file does not go with --raw-key or "

@@ -200,7 +200,7 @@ const struct command commands[] = {
 		"format", cmd_format,
 		"DEVICE --key-file FILE [--key GUID] [--admin NAME] [--password-file FILE|-]\n"
 		"       | DEVICE --raw-key FILE|- --guid GUID\n"
-		"       | DEVICE --kmip SERVER --key GUID\n"
+		"       | DEVICE --kmip SERVER --key GUID [--kmip-config-dir DIR]\n"
 		"       [--sector-size 512|4096] [--data-offset SECTORS] [--uuid UUID] [--force]",
 		"write a dm-mkey label to a device",
 		"Writes a dm-mkey volume label (primary and backup copy) to DEVICE.\n"
@@ -221,6 +221,7 @@ const struct command commands[] = {
 		"  --guid GUID           GUID of the raw key (8-4-4-4-12 hex)\n"
 		"  --kmip SERVER         KMIP server definition (name or path); --key\n"
 		"                        names the key\n"
+		"  --kmip-config-dir DIR look SERVER up in DIR (default /etc/mkey/kmip)\n"
 		"  --sector-size N       encryption sector size, 512 or 4096 (default 4096)\n"
 		"  --data-offset N       start of the data in 512-byte sectors (default 2048)\n"
 		"  --uuid UUID           volume UUID (default: a new random UUID)\n"
