@@ -99,6 +99,13 @@ static int read_text(const char *path, char **data, size_t *len)
 		*len = 0;
 		return ret;
 	}
+	/* The line parser stops at a NUL: what follows would vanish unread. */
+	if (*data && memchr(*data, 0, *len)) {
+		free(*data);
+		*data = NULL;
+		*len = 0;
+		return mkey_error_set(-EBADMSG, "%s contains a NUL byte", path);
+	}
 	if (*data)
 		(*data)[*len] = 0;
 	return 0;
@@ -179,6 +186,8 @@ int mkey_startup_get(const char *confdir, const char *key_file, struct mkey_star
 	out->mode = MKEY_STARTUP_INTERACTIVE;
 	snprintf(conf, sizeof(conf), "%s/%s", confdir_or_default(confdir), MKEY_STARTUP_CONF);
 	ret = read_text(conf, &data, &len);
+	if (ret == -EBADMSG)
+		return ret;	/* read_text said what is wrong with it */
 	if (ret < 0)
 		return mkey_error_set(ret, "cannot read %s: %s", conf, strerror(-ret));
 	if (!data)
