@@ -38,13 +38,24 @@ static int state_path(const char *dir, char *buf, size_t len)
 	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
+/*
+ * The form time_parse() reads back. Not strftime's %Y: it does not pad
+ * years before 1000 to four digits, and a state file with such a date
+ * (which the reader accepts) became unreadable once rewritten.
+ */
 static void time_text(int64_t t, char out[21])
 {
 	time_t tt = (time_t)t;
 	struct tm tm;
 
-	if (!gmtime_r(&tt, &tm) || !strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm))
+	if (!gmtime_r(&tt, &tm) || tm.tm_year < -1900 || tm.tm_year > 9999 - 1900) {
 		snprintf(out, 21, "1970-01-01T00:00:00Z");
+		return;
+	}
+	snprintf(out, 21, "%04u-%02u-%02uT%02u:%02u:%02uZ",
+		 (unsigned int)(tm.tm_year + 1900) % 10000, (unsigned int)(tm.tm_mon + 1) % 100,
+		 (unsigned int)tm.tm_mday % 100, (unsigned int)tm.tm_hour % 100,
+		 (unsigned int)tm.tm_min % 100, (unsigned int)tm.tm_sec % 100);
 }
 
 static int time_parse(const char *s, int64_t *t)

@@ -332,6 +332,30 @@ TEST_F(dir, state_file_round_trip)
 	free(recs);
 }
 
+/*
+ * A date the reader accepts is written back so that it reads again: before
+ * the fix, strftime's unpadded %Y wrote "985-01-01T00:00:00Z" for year 985,
+ * and the whole state file became unreadable (tests/fuzz/fuzz-config.c).
+ */
+TEST_F(dir, state_file_dates_before_1000_survive_a_rewrite)
+{
+	struct mkey_kmip_keyrec a, *recs;
+
+	write_file(self->dir, "keys.json",
+		   "{\"format\":\"dm-mkey KMIP keys\",\"version\":1,\"keys\":[{\"guid\":"
+		   "\"01234567-89AB-CDEF-0123-456789ABCDEF\",\"server\":\"p\",\"uid\":\"1\","
+		   "\"bits\":256,\"description\":\"\",\"created\":\"0985-01-01T00:00:00Z\"}]}", 0600);
+	ASSERT_EQ(1, mkey_kmip_keys_load(self->dir, &recs)) TH_LOG("%s", mkey_error_detail());
+	EXPECT_EQ(-31083523200LL, recs[0].created);
+	free(recs);
+	rec_fill(&a, "11111111-2222-4333-8444-555555555555", "2");
+	ASSERT_EQ(0, mkey_kmip_keys_put(self->dir, &a));
+	ASSERT_EQ(2, mkey_kmip_keys_load(self->dir, &recs)) TH_LOG("%s", mkey_error_detail());
+	EXPECT_EQ(-31083523200LL, recs[0].created);
+	EXPECT_EQ(1700000000, recs[1].created);
+	free(recs);
+}
+
 TEST_F(dir, malformed_state_files_are_refused)
 {
 	static const char *const bad[] = {
