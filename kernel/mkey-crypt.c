@@ -145,10 +145,12 @@ static void mkey_write_endio(struct bio *clone)
 }
 
 /*
- * Without @may_block only memory that is free right now is used, so the
- * submitter never waits. A blocking allocation holds alloc_lock: one
- * allocator at a time may wait on the page pool, so the pool's reserve of
- * one full bio is always enough for that allocator to finish.
+ * Without @may_block only memory that is free right now is used, so neither
+ * the submitter nor a crypto worker ever waits for it. Blocking allocations
+ * happen only on the ordered alloc_wq: one allocator at a time waits on the
+ * page pool, so the pool's reserve of one full bio is always enough for it
+ * to finish, and nothing that would free pages (a crypto continuation about
+ * to submit its write) can be stuck behind a waiting allocator.
  */
 static bool mkey_alloc_write_clone(struct mkey_io *io, bool may_block)
 {
@@ -159,9 +161,6 @@ static bool mkey_alloc_write_clone(struct mkey_io *io, bool may_block)
 	gfp_t gfp = may_block ? GFP_NOIO : GFP_NOWAIT | __GFP_NOWARN;
 	struct bio *clone;
 	unsigned int i;
-
-	if (may_block)
-		mutex_lock(&mc->alloc_lock);
 
 	clone = bio_alloc_bioset(mc->dev->bdev, nr_pages, base->bi_opf, gfp,
 				 &mc->bs);
@@ -188,8 +187,6 @@ static bool mkey_alloc_write_clone(struct mkey_io *io, bool may_block)
 	io->clone = clone;
 	io->dst = clone->bi_iter;
 out:
-	if (may_block)
-		mutex_unlock(&mc->alloc_lock);
 	return clone;
 }
 
@@ -297,14 +294,31 @@ static void mkey_run(struct mkey_io *io, bool may_sleep)
 
 /* Work placement. */
 
+/* A write that found no memory free: wait for it here, then encrypt. */
+static void mkey_alloc_work(struct work_struct *work)
+{
+	struct mkey_io *io = container_of(work, struct mkey_io, work);
+
+	mkey_alloc_write_clone(io, true);
+	mkey_run(io, true);
+}
+
+static void mkey_queue_alloc(struct mkey_io *io)
+{
+	INIT_WORK(&io->work, mkey_alloc_work);
+	queue_work(io->mc->alloc_wq, &io->work);
+}
+
 static void mkey_io_work(struct work_struct *work)
 {
 	struct mkey_io *io = container_of(work, struct mkey_io, work);
 	struct mkey_c *mc = io->mc;
 
-	if (mkey_is_write(io) && !io->clone)
-		mkey_alloc_write_clone(io, true);
-	mkey_run(io, true);
+	if (mkey_is_write(io) && !io->clone &&
+	    !mkey_alloc_write_clone(io, false))
+		mkey_queue_alloc(io);
+	else
+		mkey_run(io, true);
 	/* io may be gone now. */
 	atomic_dec(&mc->queued);
 }
@@ -432,12 +446,12 @@ int mkey_crypt_map(struct dm_target *ti, struct bio *bio)
 	}
 
 	io->src = bio->bi_iter;
-	if (!mkey_offload(mc, true) && mkey_alloc_write_clone(io, false)) {
+	if (mkey_offload(mc, true))
+		mkey_queue(io);
+	else if (mkey_alloc_write_clone(io, false))
 		mkey_run(io, true);
-		return DM_MAPIO_SUBMITTED;
-	}
-	/* Offloaded, or no memory right now: a worker may wait for it. */
-	mkey_queue(io);
+	else
+		mkey_queue_alloc(io);
 	return DM_MAPIO_SUBMITTED;
 }
 
@@ -473,7 +487,6 @@ int mkey_crypt_ctr(struct mkey_c *mc, const u8 *key, unsigned int key_size,
 		*error = "Cannot allocate the page pool";
 		return r;
 	}
-	mutex_init(&mc->alloc_lock);
 
 	mc->stats = alloc_percpu(struct mkey_stats);
 	if (!mc->stats) {
@@ -488,8 +501,10 @@ int mkey_crypt_ctr(struct mkey_c *mc, const u8 *key, unsigned int key_size,
 	mc->wq = alloc_workqueue("kmkeyd/%s",
 				 WQ_UNBOUND | WQ_HIGHPRI | WQ_MEM_RECLAIM,
 				 num_online_cpus(), devname);
-	if (!mc->wq) {
-		*error = "Cannot allocate the workqueue";
+	mc->alloc_wq = alloc_ordered_workqueue("kmkeyd_alloc/%s",
+					       WQ_MEM_RECLAIM, devname);
+	if (!mc->wq || !mc->alloc_wq) {
+		*error = "Cannot allocate the workqueues";
 		return -ENOMEM;
 	}
 	atomic_set(&mc->inflight, 0);
@@ -501,6 +516,8 @@ void mkey_crypt_dtr(struct mkey_c *mc)
 {
 	if (mc->wq)
 		destroy_workqueue(mc->wq);
+	if (mc->alloc_wq)
+		destroy_workqueue(mc->alloc_wq);
 	free_percpu(mc->stats);
 	mempool_exit(&mc->page_pool);
 	bioset_exit(&mc->bs);

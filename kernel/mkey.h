@@ -12,7 +12,6 @@
 #include <linux/bvec.h>
 #include <linux/device-mapper.h>
 #include <linux/mempool.h>
-#include <linux/mutex.h>
 #include <linux/scatterlist.h>
 #include <linux/types.h>
 #include <linux/uuid.h>
@@ -80,9 +79,9 @@ struct mkey_c {
 
 	struct bio_set bs;
 	mempool_t page_pool;
-	/* Serialises blocking page allocations: see mkey_alloc_write_clone(). */
-	struct mutex alloc_lock;
-	struct workqueue_struct *wq;
+	struct workqueue_struct *wq;		/* crypto workers */
+	/* Writes that wait for memory, one at a time: mkey_alloc_write_clone() */
+	struct workqueue_struct *alloc_wq;
 
 	/* Work-placement state: see mkey_offload() in mkey-crypt.c. */
 	atomic_t inflight;
