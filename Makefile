@@ -11,6 +11,8 @@
 #                     (DESTDIR, PREFIX, KVER honoured); make uninstall undoes it
 #   make dkms-install register the module source with DKMS, build and install
 #   make fuzz         run the libFuzzer harnesses for FUZZ_TIME seconds each
+#                     (FUZZ_RUNS=N: N executions each; make fuzz-campaign:
+#                     the 10-million-execution campaign, docs/reliability.md)
 #   make deps         install the Debian packages the project needs
 #   make vm-shell     an interactive shell in the test VM
 #
@@ -91,7 +93,8 @@ vm-shell: deps test-build
 
 # ---------------------------------------------------------------- fuzzing
 # Each entry of FUZZ_TARGETS is a libFuzzer binary; it runs FUZZ_TIME seconds
-# on a corpus under $(BUILD)/fuzz/corpus/NAME, seeded from tests/fuzz/corpus/NAME.
+# (or FUZZ_RUNS executions, whichever ends first) on a corpus under
+# $(BUILD)/fuzz/corpus/NAME, seeded from tests/fuzz/corpus/NAME.
 fuzz: $(FUZZ_TARGETS)
 	@if [ -z "$(strip $(FUZZ_TARGETS))" ]; then \
 		echo "fuzz: no fuzz harnesses yet (FUZZ_TARGETS is empty)"; exit 0; \
@@ -100,8 +103,8 @@ fuzz: $(FUZZ_TARGETS)
 		n=$$(basename "$$t"); seed=tests/fuzz/corpus/$$n; \
 		mkdir -p "$(BUILD)/fuzz/corpus/$$n"; \
 		echo "fuzz: $$n for $(FUZZ_TIME)s"; \
-		"$$t" -max_total_time=$(FUZZ_TIME) "$(BUILD)/fuzz/corpus/$$n" \
-			$$([ -d "$$seed" ] && echo "$$seed"); \
+		"$$t" -max_total_time=$(FUZZ_TIME) $(if $(FUZZ_RUNS),-runs=$(FUZZ_RUNS)) \
+			"$(BUILD)/fuzz/corpus/$$n" $$([ -d "$$seed" ] && echo "$$seed"); \
 	done
 
 # ---------------------------------------------------------------- install
