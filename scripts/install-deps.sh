@@ -28,7 +28,7 @@ vm_pkgs="qemu-system-x86 busybox-static cpio coreutils util-linux mount
 
 # Later work: a full Debian guest for boot tests, the KMIP test server,
 # more static analysis.
-later_pkgs="debootstrap python3-pykmip cppcheck clang-tidy"
+later_pkgs="debootstrap python3 python3-pykmip cppcheck clang-tidy"
 
 all_pkgs=$(printf '%s\n' $build_pkgs $vm_pkgs $later_pkgs)
 

@@ -10,6 +10,8 @@
 #   static  checkpatch.pl and sparse on kernel/
 #   dkms    dkms add/build/remove of a throwaway copy, vermagic check
 #   vm      system tests: one QEMU VM per tests/vm/t-*.sh, and the demo
+#   boot    a real Debian system booting with dm-mkey volumes: unattended,
+#           interactive in the initramfs, missing key file (tests/boot)
 #
 # Each phase prints KTAP, nested (indented) under the phase's own result, as
 # it goes; the last line is "N passed, N failed" (", N skipped" when any
@@ -30,7 +32,7 @@ set -o pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 logs="$top/build/check"
-phases=(build unit fuzz kmip static dkms vm)
+phases=(build unit fuzz kmip static dkms vm boot)
 
 usage() {
 	sed -n '3,/^set -eu/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
@@ -95,6 +97,7 @@ if [ "$list" = 1 ]; then
 	echo static/sparse
 	echo dkms
 	"$top/tests/vm/run.sh" --list | sed 's|^|vm/|'
+	printf 'boot/%s\n' unattended missing interactive
 	exit 0
 fi
 
@@ -148,6 +151,7 @@ main() {
 		static) run_phase "$n" static tests/lib/phase-static.sh ${sel[static]:-} ;;
 		dkms) run_phase "$n" dkms tests/lib/phase-dkms.sh ;;
 		vm) run_phase "$n" vm tests/vm/run.sh ${sel[vm]:-} ;;
+		boot) run_phase "$n" boot tests/lib/phase-boot.sh ${sel[boot]:-} ;;
 		esac
 	done
 }
