@@ -56,6 +56,9 @@ void agent_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 
 
 /* ---- prompt.c ---- */
 
+/* "the terminal", "the console", "systemd-ask-password", "plymouth" */
+const char *prompt_method_name(enum prompt_method m);
+
 /* Resolves PROMPT_AUTO for this process. */
 enum prompt_method prompt_resolve(const struct agent *ag);
 

@@ -115,6 +115,22 @@ static bool plymouth_running(void)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+const char *prompt_method_name(enum prompt_method m)
+{
+	switch (m) {
+	case PROMPT_TTY:
+		return "on the terminal";
+	case PROMPT_CONSOLE:
+		return "on the console";
+	case PROMPT_ASK_PASSWORD:
+		return "through systemd-ask-password";
+	case PROMPT_PLYMOUTH:
+		return "through plymouth";
+	default:
+		return "auto";
+	}
+}
+
 enum prompt_method prompt_resolve(const struct agent *ag)
 {
 	struct stat st;

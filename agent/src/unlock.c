@@ -173,7 +173,7 @@ static void recovery_hint(const struct mkey_tab_entry *e)
 {
 	log_err("volume %s: to recover, restore the key file %s from its backup "
 		"(cp BACKUP %s, or mkey keyfile-backup BACKUP %s), then run "
-		"'mkey-agent unlock %s' (or: mkey activate --key-file %s; "
+		"'mkey-agent unlock %s' (or: mkey activate --key-file %s --admin NAME; "
 		"mkey open DEVICE %s; mount /dev/mapper/%s); see RECOVERY in mkey-agent(8)",
 		e->name, e->key_file, e->key_file, e->key_file, e->name, e->key_file,
 		e->name, e->name);
@@ -308,7 +308,8 @@ static int unlock_interactive(const struct agent *ag, const struct mkey_tab_entr
 	int ret = -EKEYREJECTED;
 
 	snprintf(id, sizeof(id), "mkey:%s", e->name);
-	log_info("volume %s: asking for an administrator of key file %s", e->name, e->key_file);
+	log_info("volume %s: asking for an administrator of key file %s (%s)", e->name,
+		 e->key_file, prompt_method_name(m));
 	for (attempt = 1; e->tries == 0 || attempt <= e->tries; attempt++) {
 		char answer[MKEY_ADMIN_NAME_MAX + 64], admin[MKEY_ADMIN_NAME_MAX + 1];
 		struct mkey_secbuf *pw = NULL;

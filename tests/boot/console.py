@@ -3,18 +3,20 @@
 """Drive a QEMU guest over its serial console, expect-style.
 
     console.py --log FILE [--timeout S] [--expect RE [--send TEXT]]...
-               [--fail-on RE]... -- qemu-system-x86_64 ARGS...
+               [--fail-on RE]... [--stop] -- qemu-system-x86_64 ARGS...
 
 QEMU must have the console on its standard input and output
 (-serial stdio). Everything the guest prints is saved to --log (carriage
 returns and terminal escapes removed). The steps run in order: each
 --expect waits for a regular expression in the output that follows the
 previous match, and the --send after it (if any) is typed, with a newline.
---fail-on stops the run as soon as its expression shows up. Standard
-library only (it runs on a fresh Debian machine).
+--fail-on stops the run as soon as its expression shows up. --stop ends
+QEMU once the last step has matched (a guest that will not power off by
+itself, such as one in emergency mode). Standard library only (it runs on
+a fresh Debian machine).
 
 Exit status: 0 when every step matched and QEMU exited by itself (the
-guest powered off) before --timeout; 1 when a step did not match before
+guest powered off; with --stop: was stopped) before --timeout; 1 when a step did not match before
 QEMU exited; 2 on a --fail-on match; 3 on the timeout (QEMU is killed).
 The reason goes to standard error, with the last lines of the console.
 """
@@ -39,6 +41,7 @@ def main():
     p.add_argument("--send", action="append", dest="steps",
                    type=lambda s: ("send", s))
     p.add_argument("--fail-on", action="append", default=[])
+    p.add_argument("--stop", action="store_true")
     p.add_argument("qemu", nargs=argparse.REMAINDER)
     a = p.parse_args()
     qemu = a.qemu[1:] if a.qemu and a.qemu[0] == "--" else a.qemu
@@ -116,6 +119,20 @@ def main():
                 except BrokenPipeError:
                     pass
                 log.write(("\n[console.py typed %r after %r]\n" % (send, src)).encode())
+        if a.stop and step == len(steps) and result is None:
+            time.sleep(2)           # the rest of the message, for the log
+            try:
+                while True:
+                    more = os.read(fd, 65536)
+                    if not more:
+                        break
+                    log.write(ANSI.sub(b"", more))
+            except (BlockingIOError, OSError):
+                pass
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            result = 0
+            break
         if proc.poll() is not None and not r:
             break
 

@@ -10,6 +10,8 @@
 #                mounted and succeeds after the unmount
 #   interactive  the volume was opened in the initramfs after a wrong and a
 #                right password; it is mounted with its contents
+#   ask-password the same under systemd: the prompt came through
+#                systemd-ask-password, a wrong password was refused
 #   missing      the key file is gone: multi-user.target is reached anyway,
 #                the volume is closed, the journal names the missing file;
 #                then the documented recovery (restore the backup, unlock,
@@ -113,6 +115,15 @@ interactive)
 		"key file $keyfile unlocked by administrator ALICE" journalctl -b -k --no-pager -o cat
 	check_grep "the initramfs opened the volume" "opened as /dev/mapper/data" journalctl -b -k --no-pager -o cat
 	check_grep "$unit found it open" "volume data is already open" unit_log
+	mounted_with_content
+	;;
+ask-password)
+	ktap_plan 7
+	multi_user
+	check "$unit succeeded" systemctl is-active -q "$unit"
+	check_grep "it asked through systemd-ask-password" "through systemd-ask-password" unit_log
+	check_grep "a wrong password was refused" "wrong password for administrator ALICE" unit_log
+	check_grep "the right one unlocked the key file" "key file $keyfile unlocked by administrator ALICE" unit_log
 	mounted_with_content
 	;;
 missing)
