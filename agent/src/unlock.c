@@ -404,6 +404,7 @@ static int activate_from_keyfile(const struct agent *ag, const struct mkey_tab_e
 	struct mkey_startup st;
 	key_serial_t serial;
 	int lock, ret, n, fresh = 0;
+	bool by_hand;
 
 	mkey_guid_format(&label->key_guid, guid);
 	lock = lock_keyfile(e->key_file);
@@ -434,15 +435,29 @@ static int activate_from_keyfile(const struct agent *ag, const struct mkey_tab_e
 		log_err("volume %s: %s", e->name, detail_or(strerror(-ret)));
 		goto out;
 	}
+	/*
+	 * The setting says how the boot unlocks the file. Someone who runs the
+	 * agent on a terminal is asked whenever the machine cannot do it alone:
+	 * that is the recovery path (a lost secret, startup 'none').
+	 */
+	by_hand = prompt_resolve(ag) == PROMPT_TTY;
 	switch (st.mode) {
 	case MKEY_STARTUP_NONE:
+		if (by_hand) {
+			ret = unlock_interactive(ag, e, kf);
+			break;
+		}
 		log_err("volume %s: key file %s is not unlocked at boot (its startup setting is "
-			"'none', see mkey keyfile-startup). Unlock it by hand: mkey-agent unlock %s",
-			e->name, e->key_file, e->name);
+			"'none', see mkey keyfile-startup). Unlock it by hand on a terminal: "
+			"mkey-agent unlock %s", e->name, e->key_file, e->name);
 		ret = -EPERM;
 		goto out;
 	case MKEY_STARTUP_UNATTENDED:
 		ret = unlock_unattended(ag, e, kf, &st);
+		if (ret < 0 && ret != -EBADMSG && by_hand) {
+			log_notice("volume %s: asking an administrator instead", e->name);
+			ret = unlock_interactive(ag, e, kf);
+		}
 		break;
 	default:
 		ret = unlock_interactive(ag, e, kf);
