@@ -129,7 +129,7 @@ static bool same_file(const char *a, const char *b)
 static int parse_conf_line(char *line, const char *conf, unsigned int lineno,
 			   char **path, struct mkey_startup *st)
 {
-	char *f[4];
+	char *f[3];
 	int n = 0;
 	char *p = line;
 
@@ -142,7 +142,7 @@ static int parse_conf_line(char *line, const char *conf, unsigned int lineno,
 			p++;
 		if (!*p)
 			break;
-		if (n == 4)
+		if (n == 3)
 			return mkey_error_set(-EBADMSG, "%s:%u: too many fields", conf, lineno);
 		f[n++] = p;
 		while (*p && *p != ' ' && *p != '\t' && *p != '\r')
