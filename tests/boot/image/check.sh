@@ -25,12 +25,14 @@
 exec >/dev/ttyS1 2>&1
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 case_name=
+# shellcheck disable=SC2013 # the command line is words
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in mkeytest.case=*) case_name=${arg#mkeytest.case=} ;; esac
 done
 keyfile=/etc/mkey/data.mkey
 unit=mkey@data.service
 
+# shellcheck disable=SC2317 # called through check_grep
 unit_log() {
 	journalctl -b --no-pager -o cat -u "$unit"
 }
@@ -105,6 +107,7 @@ unattended)
 	check "the volume is still open and mounted" sh -c 'mkey list | grep -q "^data " && mountpoint -q /srv/data'
 	check "umount /srv/data" umount /srv/data
 	check "deactivation succeeds after the unmount" mkey deactivate --key-file "$keyfile"
+	# shellcheck disable=SC2016 # expanded by that sh
 	check "no mapping and no active key are left" sh -c '[ -z "$(mkey list)" ] && [ -z "$(mkey active)" ]'
 	;;
 interactive)
