@@ -252,9 +252,10 @@ static int generate(const struct mkey_tab_entry *e, const char *tab, const char 
 		"Before=blockdev@dev-mapper-%s.target\n"
 		"BindsTo=%s\n"
 		"After=%s\n"
-		"RequiresMountsFor=%s %s\n",
+		"RequiresMountsFor=%s%s%s\n",
 		tab, e->line, e->name, e->device, e->key_file, opts, tab,
-		esc, esc, devunit, devunit, keydir, confdir);
+		esc, esc, devunit, devunit, keydir, strcmp(keydir, confdir) ? " " : "",
+		strcmp(keydir, confdir) ? confdir : "");
 	if (!e->nofail)
 		fprintf(f, "Before=mkey.target\n");
 	if (e->required)
