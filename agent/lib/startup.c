@@ -471,6 +471,30 @@ static int hexval(uint8_t c)
 	return -1;
 }
 
+/* The directory of @path: owned by the caller, writable by no one else. */
+static int dir_check(const char *path)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	struct stat st;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == path)
+		snprintf(dir, sizeof(dir), "/");
+	else
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+	if (stat(dir, &st) < 0)
+		return -errno;
+	if (st.st_uid != geteuid() || (st.st_mode & 022))
+		return mkey_error_set(-EPERM,
+				      "%s (holding %s) can be changed by others (owner uid %u, mode %04o): "
+				      "chown root:root %s; chmod 0700 %s", dir, path,
+				      (unsigned int)st.st_uid, (unsigned int)(st.st_mode & 07777),
+				      dir, dir);
+	return 0;
+}
+
 int mkey_unattended_secret_read(const char *path, struct mkey_secbuf **out)
 {
 	struct mkey_secbuf *buf = NULL;
@@ -504,6 +528,10 @@ int mkey_unattended_secret_read(const char *path, struct mkey_secbuf **out)
 				     path, (unsigned int)(st.st_mode & 07777), path);
 		goto out;
 	}
+	/* Nor may anyone else be able to put another file in its place. */
+	ret = dir_check(path);
+	if (ret < 0)
+		goto out;
 	ret = mkey_secbuf_new(MKEY_UNATTENDED_SECRET_HEX + 2, &buf);
 	if (ret < 0)
 		goto out;

@@ -154,6 +154,13 @@ TEST_F(conf, the_secret_must_be_root_only_and_well_formed)
 	EXPECT_EQ(-EBADMSG, mkey_unattended_secret_read(path, &s));
 	write_file(path, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg\n", 0600);
 	EXPECT_EQ(-EBADMSG, mkey_unattended_secret_read(path, &s));
+	/* A directory others can write to is refused too. */
+	write_file(path, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n", 0400);
+	chmod(self->dir, 0777);
+	mkey_error_clear();
+	EXPECT_EQ(-EPERM, mkey_unattended_secret_read(path, &s));
+	EXPECT_NE(NULL, strstr(mkey_error_detail(), "can be changed by others"));
+	chmod(self->dir, 0700);
 	unlink(path);
 	EXPECT_EQ(0, symlink("/etc/hostname", path));
 	EXPECT_EQ(-EPERM, mkey_unattended_secret_read(path, &s));
