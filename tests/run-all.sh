@@ -11,7 +11,8 @@
 #   dkms    dkms add/build/remove of a throwaway copy, vermagic check
 #   vm      system tests: one QEMU VM per tests/vm/t-*.sh, and the demo
 #   boot    a real Debian system booting with dm-mkey volumes: unattended,
-#           interactive in the initramfs, missing key file (tests/boot)
+#           missing key file, interactive in the initramfs and under systemd,
+#           a required volume (emergency mode) (tests/boot)
 #
 # Each phase prints KTAP, nested (indented) under the phase's own result, as
 # it goes; the last line is "N passed, N failed" (", N skipped" when any
@@ -97,7 +98,7 @@ if [ "$list" = 1 ]; then
 	echo static/sparse
 	echo dkms
 	"$top/tests/vm/run.sh" --list | sed 's|^|vm/|'
-	printf 'boot/%s\n' unattended missing interactive
+	printf 'boot/%s\n' unattended missing interactive ask-password required
 	exit 0
 fi
 

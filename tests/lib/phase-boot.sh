@@ -14,9 +14,9 @@
 #                after the unmount
 #   interactive  the initramfs asks on the serial console: a wrong password
 #                is refused and asked again, the right one mounts the volume
-#   missing      no key file: multi-user.target is reached, the volume stays
-#                closed, the journal names the missing file; the documented
-#                recovery brings the data back
+#   missing      no key file, the volume and its mount "nofail": multi-user
+#                is reached, the volume stays closed, the journal names the
+#                missing file; the documented recovery brings the data back
 #   ask-password interactive under systemd: the prompt goes through
 #                systemd-ask-password (the console agent), wrong password
 #                refused and asked again
@@ -163,7 +163,7 @@ configure() {
 	case "$case" in
 	interactive) options=initramfs,tries=3 startup=interactive ;;
 	ask-password) options=tries=3 startup=interactive ;;
-	missing) fsopts=defaults,nofail ;;
+	missing) options=nofail fsopts=defaults,nofail ;;
 	required) options=required fsopts=defaults,nofail ;;
 	esac
 	# Back to the whole key file, with the startup setting of the case.

@@ -130,9 +130,10 @@ ask-password)
 	mounted_with_content
 	;;
 missing)
-	ktap_plan 9
+	ktap_plan 10
 	multi_user
 	check_fail "$unit failed" systemctl is-active -q "$unit"
+	check "mkey.target is reached anyway (nofail)" systemctl is-active -q mkey.target
 	check_fail "/dev/mapper/data does not exist" test -e /dev/mapper/data
 	check_fail "/srv/data is not mounted" mountpoint -q /srv/data
 	check_grep "the journal names the missing key file" "key file $keyfile is missing" unit_log
