@@ -21,14 +21,17 @@
 #   TEST_KVER     kernel to boot (default: scripts/debian-kver.sh)
 #   VM_TIMEOUT    default per-test timeout in seconds (600); a script's
 #                 header may say "# timeout: N"
-#   VM_MEM        guest memory in MiB (2048), VM_SMP guest CPUs (2)
+#   VM_MEM        guest memory in MiB (2048; a "# memory:" header wins),
+#                 VM_SMP guest CPUs (2)
 #   VM_QEMU_ARGS  extra qemu arguments (word-split)
 #   VM_LOGDIR     where serial logs go (build/vm/logs)
 #   MKEY_STALE_LIST  a file listing outputs (dm-mkey.ko, programs) whose
 #                 build just failed: they stay out of the image (run-all.sh)
 #
 # A script's header (its first 30 lines) may also say "# disks: 64M 1G ...":
-# the runner attaches fresh sparse virtio disks of those sizes (/dev/vda, ...).
+# the runner attaches fresh sparse virtio disks of those sizes (/dev/vda, ...);
+# and "# memory: MiB": the guest gets that much memory instead of VM_MEM.
+# VM_TIMEOUT_FACTOR (default 1) multiplies every test's timeout (make stress).
 #
 # A test fails when its KTAP reports a failure or misses results, when the
 # script exits non-zero, when the guest times out, panics or oopses, or when
@@ -177,7 +180,7 @@ header_value() {
 	head -n 30 "$1" | sed -n "s/^#[[:space:]]*$2:[[:space:]]*//p" | head -n 1
 }
 
-qemu_base=(qemu-system-x86_64 -accel tcg -cpu max -smp "$smp" -m "$mem"
+qemu_base=(qemu-system-x86_64 -accel tcg -cpu max -smp "$smp"
 	-no-reboot -nodefaults -no-user-config -display none
 	-kernel "$kernel" -initrd "$img")
 # console=ttyS1: kernel messages on their own channel, never mixed into KTAP.
@@ -192,7 +195,7 @@ extra=(${VM_QEMU_ARGS:-})
 if [ "$shell" = 1 ]; then
 	echo "vm/run: booting $kver with a shell on this terminal (Ctrl-A X quits)" >&2
 	echo "vm/run: kernel log in $logdir/shell.kernel.log" >&2
-	"${qemu_base[@]}" "${extra[@]}" -serial mon:stdio \
+	"${qemu_base[@]}" -m "$mem" "${extra[@]}" -serial mon:stdio \
 		-serial "file:$logdir/shell.kernel.log" \
 		-append "$append_base mkey.test=shell"
 	exit
@@ -214,6 +217,10 @@ for i in "${!names[@]}"; do
 	to=${to:-$default_timeout}
 	header_error=
 	case "$to" in '' | *[!0-9]*) header_error="bad '# timeout:' header '$to' (seconds)" ;; esac
+	[ -n "$header_error" ] || to=$((to * ${VM_TIMEOUT_FACTOR:-1}))
+	tmem=$(header_value "$script" memory)
+	tmem=${tmem:-$mem}
+	case "$tmem" in '' | *[!0-9]*) header_error="bad '# memory:' header '$tmem' (MiB)" ;; esac
 	disk_args=()
 	d=0
 	for size in $(header_value "$script" disks); do
@@ -235,7 +242,7 @@ for i in "${!names[@]}"; do
 
 	start=$(date +%s)
 	rc=0
-	timeout -k 10 "$to" "${qemu_base[@]}" "${extra[@]}" "${disk_args[@]}" \
+	timeout -k 10 "$to" "${qemu_base[@]}" -m "$tmem" "${extra[@]}" "${disk_args[@]}" \
 		-monitor none -serial stdio -serial "file:$klog" \
 		-append "$append_base mkey.test=$name mkey.disks=$d mkey.timeout=$to" \
 		</dev/null 2>"$qerr" | sed -u 's/\r$//' | tee "$log" |

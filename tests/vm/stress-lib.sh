@@ -11,6 +11,11 @@
 #                         which this file reads. Tests multiply their loop
 #                         counts and data sizes by it.
 #   scaled N              N * STRESS_SCALE
+# Processes:
+#   alive PID             PID runs and is not a zombie (kill -0 is also true
+#                         for an exited child that no one has waited for
+#                         yet, for instance while its parent shell waits for
+#                         a command substitution)
 # fio:
 #   fio_clean LOG         fio's output LOG shows every job with err=0 and no
 #                         verify complaint
@@ -32,6 +37,12 @@ case "$STRESS_SCALE" in '' | *[!0-9]*) STRESS_SCALE=1 ;; esac
 
 scaled() {
 	echo $(($1 * STRESS_SCALE))
+}
+
+alive() {
+	[ -r "/proc/$1/stat" ] || return 1
+	_st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)
+	[ -n "$_st" ] && [ "$_st" != Z ] && [ "$_st" != X ]
 }
 
 fio_clean() {

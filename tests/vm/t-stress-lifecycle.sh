@@ -83,7 +83,7 @@ opt_for() {
 	[ $(($1 % 2)) = 0 ] && echo "1 allow_discards"
 }
 busy() {
-	kill -0 $fio0 2>/dev/null || kill -0 $fio1 2>/dev/null
+	alive $fio0 || alive $fio1
 }
 cycle=0
 creates=0
