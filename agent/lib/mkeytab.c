@@ -14,7 +14,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mkey/kmip.h"
 #include "mkey/mkeytab.h"
+
+_Static_assert(MKEY_TAB_KMIP_NAME_MAX == MKEY_KMIP_NAME_MAX,
+	       "mkeytab.h repeats the KMIP definition name limit");
 
 #define TAB_MAX_BYTES (1024 * 1024)
 
@@ -194,7 +198,7 @@ static int parse_line(struct mkey_tab *tab, const char *origin, unsigned int lin
 		return 0;
 	if (n < 3)
 		return add_error(tab, origin, lineno,
-				 "expected '<name> <device> <key file> [<options>]', found %d field%s",
+				 "expected '<name> <device> <key file>|kmip:SERVER [<options>]', found %d field%s",
 				 n, n == 1 ? "" : "s");
 	if (n > 4)
 		return add_error(tab, origin, lineno,
@@ -228,17 +232,27 @@ static int parse_line(struct mkey_tab *tab, const char *origin, unsigned int lin
 	}
 	snprintf(e.device, sizeof(e.device), "%s", f[1]);
 
-	if (strncmp(f[2], "kmip:", 5) == 0)
-		return add_error(tab, origin, lineno,
-				 "volume %s: KMIP key sources are not supported at boot yet", e.name);
-	problem = path_problem(f[2]);
-	if (problem)
-		return add_error(tab, origin, lineno, "volume %s: key file '%s' %s",
-				 e.name, f[2], problem);
-	snprintf(e.key_file, sizeof(e.key_file), "%s", f[2]);
+	if (strncmp(f[2], "kmip:", 5) == 0) {
+		if (mkey_kmip_name_check(f[2] + 5) < 0)
+			return add_error(tab, origin, lineno,
+					 "volume %s: '%s' is not kmip:SERVER with SERVER the name of "
+					 "a KMIP server definition in /etc/mkey/kmip (letters, digits, "
+					 "'_', '.', '-')", e.name, f[2]);
+		snprintf(e.kmip_server, sizeof(e.kmip_server), "%s", f[2] + 5);
+	} else {
+		problem = path_problem(f[2]);
+		if (problem)
+			return add_error(tab, origin, lineno, "volume %s: key file '%s' %s",
+					 e.name, f[2], problem);
+		snprintf(e.key_file, sizeof(e.key_file), "%s", f[2]);
+	}
 
 	if (n == 4 && parse_options(f[3], &e, why, sizeof(why)) < 0)
 		return add_error(tab, origin, lineno, "volume %s: %s", e.name, why);
+	if (e.kmip_server[0] && e.initramfs)
+		return add_error(tab, origin, lineno,
+				 "volume %s: a KMIP key needs the network, which the initramfs "
+				 "does not bring up; drop 'initramfs' or use a key file", e.name);
 
 	for (int i = 0; i < tab->n_entries; i++)
 		if (strcmp(tab->entries[i].name, e.name) == 0)
@@ -384,6 +398,14 @@ void mkey_tab_device_path(const struct mkey_tab_entry *e, char *buf, size_t len)
 	} else {
 		snprintf(buf, len, "%s", e->device);
 	}
+}
+
+void mkey_tab_key_source_text(const struct mkey_tab_entry *e, char *buf, size_t len)
+{
+	if (e->kmip_server[0])
+		snprintf(buf, len, "kmip:%s", e->kmip_server);
+	else
+		snprintf(buf, len, "%s", e->key_file);
 }
 
 void mkey_tab_options_text(const struct mkey_tab_entry *e, char *buf, size_t len)

@@ -25,6 +25,7 @@
 #include "agent.h"
 #include "mkey/error.h"
 #include "mkey/keyfile.h"
+#include "mkey/kmip.h"
 #include "mkey/label.h"
 #include "mkey/startup.h"
 #include "mkey/volume.h"
@@ -232,6 +233,12 @@ static int cmd_list(struct agent *ag, bool initramfs)
 
 		if (!wanted(e, initramfs))
 			continue;
+		if (e->kmip_server[0]) {
+			mkey_tab_options_text(e, opts, sizeof(opts));
+			printf("%s\t%s\tkmip:%s\tkmip\t-\t%s\n", e->name, e->device,
+			       e->kmip_server, opts);
+			continue;
+		}
 		if (mkey_startup_get(ag->confdir, e->key_file, &st) < 0) {
 			log_err("%s", mkey_error_detail());
 			ret = AGENT_CONFIG;
@@ -249,6 +256,27 @@ static int cmd_list(struct agent *ag, bool initramfs)
 		ret = AGENT_CONFIG;
 	mkey_tab_free(tab);
 	return ret;
+}
+
+/* check for a kmip:SERVER volume: the definition loads; 1 if not. */
+static int check_kmip(const struct agent *ag, const struct mkey_tab_entry *e, const char *opts)
+{
+	struct mkey_kmip_config *cfg = NULL;
+	char dir[PATH_MAX];
+	int ret;
+
+	printf("%s: device %s, key on the KMIP servers of %s, options %s\n", e->name,
+	       e->device, e->kmip_server, opts);
+	snprintf(dir, sizeof(dir), "%s/kmip", ag->confdir);
+	mkey_error_clear();
+	ret = mkey_kmip_config_load(dir, e->kmip_server, &cfg);
+	if (ret < 0)
+		printf("  error: KMIP server definition %s/%s.conf: %s\n", dir, e->kmip_server,
+		       *mkey_error_detail() ? mkey_error_detail() : strerror(-ret));
+	else
+		printf("  startup: fetched from KMIP (%s)\n", cfg->path);
+	mkey_kmip_config_free(cfg);
+	return ret < 0;
 }
 
 static int cmd_check(struct agent *ag)
@@ -272,6 +300,10 @@ static int cmd_check(struct agent *ag)
 		int ret;
 
 		mkey_tab_options_text(e, opts, sizeof(opts));
+		if (e->kmip_server[0]) {
+			problems += check_kmip(ag, e, opts);
+			continue;
+		}
 		printf("%s: device %s, key file %s, options %s\n", e->name, e->device,
 		       e->key_file, opts);
 		mkey_error_clear();

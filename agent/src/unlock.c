@@ -24,6 +24,7 @@
 #include "mkey/error.h"
 #include "mkey/keyfile.h"
 #include "mkey/keyring.h"
+#include "mkey/kmip.h"
 #include "mkey/label.h"
 #include "mkey/startup.h"
 #include "mkey/volume.h"
@@ -497,6 +498,46 @@ out:
 	return ret;
 }
 
+/*
+ * kmip:SERVER: fetch the key the label names from the servers of the
+ * definition, which fail over as they always do (docs/kmip.md).
+ */
+static int activate_from_kmip(const struct agent *ag, const struct mkey_tab_entry *e,
+			      const struct mkey_label *label)
+{
+	struct mkey_kmip_config *cfg = NULL;
+	struct mkey_kmip_client *c = NULL;
+	char dir[PATH_MAX], guid[MKEY_GUID_STR_LEN + 1];
+	key_serial_t serial;
+	int ret;
+
+	mkey_guid_format(&label->key_guid, guid);
+	snprintf(dir, sizeof(dir), "%s/kmip", ag->confdir);
+	mkey_error_clear();
+	ret = mkey_kmip_config_load(dir, e->kmip_server, &cfg);
+	if (ret < 0) {
+		log_err("volume %s: KMIP server definition %s/%s.conf (%s line %u): %s. The "
+			"volume stays closed.", e->name, dir, e->kmip_server, ag->tab_path, e->line,
+			detail_or(strerror(-ret)));
+		return ret;
+	}
+	ret = mkey_kmip_client_new(cfg, &c);
+	if (!ret)
+		ret = mkey_kmip_key_activate(c, &label->key_guid, &serial, NULL);
+	if (ret == -EEXIST)
+		ret = 0;
+	if (ret < 0)
+		log_err("volume %s: cannot fetch key %s from the KMIP servers of %s: %s. The "
+			"volume stays closed.", e->name, guid, e->kmip_server,
+			detail_or(mkey_strerror(ret)));
+	else
+		log_info("volume %s: key %s fetched from the KMIP servers of %s and activated",
+			 e->name, guid, e->kmip_server);
+	mkey_kmip_client_free(c);
+	mkey_kmip_config_free(cfg);
+	return ret;
+}
+
 int unlock_volume(const struct agent *ag, const struct mkey_tab_entry *e)
 {
 	struct mkey_open_opts opts = { .read_only = e->readonly, .allow_discards = e->discard };
@@ -542,7 +583,8 @@ int unlock_volume(const struct agent *ag, const struct mkey_tab_entry *e)
 			 e->name, dev, mkey_label_fault_str(lr.primary.fault));
 	mkey_guid_format(&lr.label.key_guid, guid);
 	if (mkey_key_find(&lr.label.key_guid, &serial) != 0) {
-		ret = activate_from_keyfile(ag, e, dev, &lr.label);
+		ret = e->kmip_server[0] ? activate_from_kmip(ag, e, &lr.label) :
+					  activate_from_keyfile(ag, e, dev, &lr.label);
 		if (ret < 0)
 			return ret;
 	} else {

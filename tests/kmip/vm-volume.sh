@@ -15,7 +15,7 @@ mkey_require_module
 [ -f /mkey/tests/kmip-vm.conf ] ||
 	ktap_skip_all "no KMIP server definition (run through tests/kmip/t-kmip-vm.sh)"
 
-ktap_plan 17
+ktap_plan 22
 
 conf=/tmp/kmip
 mnt=/mnt/kmip
@@ -73,3 +73,20 @@ check "open again" mkey open /dev/vda kvol
 check "the file reads back intact" sh -c \
 	"mount -t ext4 /dev/mapper/kvol $mnt && grep -qx '$marker' $mnt/data.txt && umount $mnt"
 check "close and deactivate" sh -c "mkey close kvol && mkey deactivate '$guid'"
+
+# The boot path: /etc/mkeytab naming kmip:vm, the definition under the
+# agent's configuration directory (default /etc/mkey/kmip).
+agent_setup() {
+	mkdir -p /tmp/mkeyconf && chmod 0700 /tmp/mkeyconf &&
+	cp -a "$conf" /tmp/mkeyconf/kmip &&
+	echo "kv2 /dev/vda kmip:vm" >/tmp/mkeytab &&
+	mkey-agent check --tab /tmp/mkeytab --confdir /tmp/mkeyconf
+}
+check "mkey-agent check accepts a kmip:SERVER volume" agent_setup
+check "the key is not active before the agent runs" sh -c "! mkey active | grep -q '$guid'"
+check "mkey-agent unlock fetches the key from KMIP and opens the volume" \
+	mkey-agent unlock kv2 --tab /tmp/mkeytab --confdir /tmp/mkeyconf
+cleanup_add "mkey close kv2"
+check "the file reads back through the agent's mapping" sh -c \
+	"mount -t ext4 -o ro /dev/mapper/kv2 $mnt && grep -qx '$marker' $mnt/data.txt && umount $mnt"
+check "close and deactivate" sh -c "mkey close kv2 && mkey deactivate '$guid'"

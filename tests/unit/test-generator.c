@@ -85,13 +85,15 @@ FIXTURE_SETUP(gen)
 	    "soft /dev/vdc /etc/mkey/data.mkey nofail\n"
 	    "must /dev/disk/by-id/virtio-must /srv/keys/must.mkey required,tries=5\n"
 	    "later /dev/vdd /etc/mkey/data.mkey noauto\n"
-	    "broken /dev/vde relative.mkey\n");
+	    "broken /dev/vde relative.mkey\n"
+	    "net /dev/vdf kmip:vault\n");
 	put(self->fstab,
 	    "/dev/vda / ext4 defaults 0 1\n"
 	    "/dev/mapper/data /srv/data ext4 defaults 0 2\n"
 	    "/dev/disk/by-id/dm-name-later /srv/later ext4 nofail 0 2\n"
 	    "/dev/mapper/soft none swap sw 0 0\n"
-	    "# /dev/mapper/must /srv/must ext4 defaults 0 2\n");
+	    "# /dev/mapper/must /srv/must ext4 defaults 0 2\n"
+	    "/dev/mapper/net /srv/net ext4 _netdev 0 2\n");
 	put(self->conf, "/etc/mkey/data.mkey unattended UNATTENDED@X\n");
 	/* The generator is mkey-agent called mkey-generator. */
 	snprintf(link, sizeof(link), "%s/mkey-generator", self->dir);
@@ -176,6 +178,30 @@ TEST_F(gen, nofail_required_noauto)
 	EXPECT_FALSE(exists(self->out, "mkey.target.requires/mkey@later.service"));
 	EXPECT_FALSE(exists(self->out, "mkey.target.wants/mkey@later.service"));
 	EXPECT_FALSE(exists(self->out, "dev-vdd.device.wants/mkey@later.service"));
+}
+
+TEST_F(gen, a_kmip_volume_waits_for_the_network)
+{
+	char *u = get(self->out, "mkey@net.service");
+	char want[256];
+
+	ASSERT_NE(NULL, u);
+	EXPECT_NE(NULL, strstr(u, "\nWants=network-online.target\nAfter=network-online.target\n"));
+	EXPECT_NE(NULL, strstr(u, "\nBefore=remote-fs-pre.target\n"));
+	EXPECT_NE(NULL, strstr(u, "\nBefore=remote-fs.target\n"));
+	EXPECT_EQ(NULL, strstr(u, "mkey.target"));
+	EXPECT_NE(NULL, strstr(u, " kmip:vault -\n"));
+	/* Only the configuration is needed, no key file directory. */
+	snprintf(want, sizeof(want), "\nRequiresMountsFor=%s\n", self->dir);
+	EXPECT_NE(NULL, strstr(u, want));
+	EXPECT_TRUE(exists(self->out, "remote-fs.target.requires/mkey@net.service"));
+	EXPECT_FALSE(exists(self->out, "mkey.target.requires/mkey@net.service"));
+	EXPECT_TRUE(exists(self->out, "dev-vdf.device.wants/mkey@net.service"));
+	/* Nobody is asked: no infinite device timeout. */
+	EXPECT_FALSE(exists(self->out, "dev-mapper-net.device.d/40-mkey.conf"));
+	u = get(self->out, "srv-net.mount.d/40-mkey.conf");
+	ASSERT_NE(NULL, u);
+	EXPECT_NE(NULL, strstr(u, "Requires=mkey@net.service"));
 }
 
 TEST_F(gen, fstab_entries_require_their_volume)

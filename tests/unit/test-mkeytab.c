@@ -92,7 +92,10 @@ TEST(every_bad_line_is_reported_and_the_rest_kept)
 		{ "a /dev/vdb /etc/mkey/../k", "must not contain" },
 		{ "a /dev/vdb /etc/k$x", "must not contain %" },
 		{ "a /dev/vdb /etc/mkey/", "must not end with '/'" },
-		{ "a /dev/vdb kmip:server/key", "KMIP key sources" },
+		{ "a /dev/vdb kmip:server/key", "is not kmip:SERVER" },
+		{ "a /dev/vdb kmip:", "is not kmip:SERVER" },
+		{ "a /dev/vdb kmip:.hidden", "is not kmip:SERVER" },
+		{ "a /dev/vdb kmip:vault initramfs", "needs the network" },
 		{ "a /dev/vdb /k bogus", "unknown option 'bogus'" },
 		{ "a /dev/vdb /k nofail,required", "contradict" },
 		{ "a /dev/vdb /k tries=", "bad value" },
@@ -118,6 +121,24 @@ TEST(every_bad_line_is_reported_and_the_rest_kept)
 			TH_LOG("%s -> %s", bad[i].line, tab->errors[0]);
 		mkey_tab_free(tab);
 	}
+}
+
+TEST(a_kmip_key_source)
+{
+	struct mkey_tab *tab = parse("vol /dev/vdb kmip:vault-eu_1 nofail\n");
+	const struct mkey_tab_entry *e;
+	char src[64];
+
+	ASSERT_NE(NULL, tab);
+	ASSERT_EQ(0, tab->n_errors) TH_LOG("%s", tab->errors[0]);
+	ASSERT_EQ(1, tab->n_entries);
+	e = &tab->entries[0];
+	EXPECT_STREQ("vault-eu_1", e->kmip_server);
+	EXPECT_STREQ("", e->key_file);
+	EXPECT_TRUE(e->nofail);
+	mkey_tab_key_source_text(e, src, sizeof(src));
+	EXPECT_STREQ("kmip:vault-eu_1", src);
+	mkey_tab_free(tab);
 }
 
 TEST(a_name_twice_keeps_the_first)

@@ -9,7 +9,10 @@
  *   name        the mapping: /dev/mapper/<name>
  *   device      an absolute path (/dev/vdb, /dev/disk/by-id/...), or
  *               UUID=<volume UUID> (the UUID in the volume's label)
- *   key source  the absolute path of a key file
+ *   key source  the absolute path of a key file, or kmip:SERVER for a key
+ *               on the KMIP servers of definition SERVER (the key named
+ *               by the volume label's GUID; mkey-agent fetches it once the
+ *               network is up)
  *   options     comma-separated: nofail, noauto, required, readonly,
  *               discard, initramfs, tries=N; "-" or "none" for none;
  *               x-... options are ignored (for other tools)
@@ -31,6 +34,7 @@
 #define MKEY_TAB_DEFAULT_TRIES	3
 #define MKEY_TAB_MAX_TRIES	100
 #define MKEY_TAB_NAME_MAX	127	/* a device-mapper name */
+#define MKEY_TAB_KMIP_NAME_MAX	64	/* MKEY_KMIP_NAME_MAX */
 /* udev's link for a volume UUID (mkey-agent probe, 60-mkey.rules) */
 #define MKEY_BY_UUID_DIR	"/dev/disk/by-mkey-uuid"
 
@@ -39,7 +43,9 @@ struct mkey_tab_entry {
 	char device[PATH_MAX];		/* as written */
 	bool by_uuid;			/* device was UUID=... */
 	struct mkey_guid volume_uuid;	/* when by_uuid */
-	char key_file[PATH_MAX];	/* absolute path */
+	char key_file[PATH_MAX];	/* absolute path; "" for KMIP */
+	/* kmip:SERVER: a KMIP server definition name (mkey/kmip.h) */
+	char kmip_server[MKEY_TAB_KMIP_NAME_MAX + 1];
 	bool nofail;
 	bool noauto;
 	bool required;
@@ -83,6 +89,9 @@ const struct mkey_tab_entry *mkey_tab_find(const struct mkey_tab *tab, const cha
  * link /dev/disk/by-mkey-uuid/<UUID>.
  */
 void mkey_tab_device_path(const struct mkey_tab_entry *e, char *buf, size_t len);
+
+/* The key source as written: the key file, or "kmip:SERVER". */
+void mkey_tab_key_source_text(const struct mkey_tab_entry *e, char *buf, size_t len);
 
 /* "nofail,readonly,tries=5" (the options in canonical form, "-" for none). */
 void mkey_tab_options_text(const struct mkey_tab_entry *e, char *buf, size_t len);
