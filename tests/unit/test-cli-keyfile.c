@@ -258,6 +258,24 @@ TEST_F(kcli, administrators)
 	EXPECT_EQ(2, self->r.status);
 }
 
+TEST_F(kcli, an_unattended_administrator_needs_no_admin_option)
+{
+	/* What 'mkey keyfile-startup FILE unattended' adds: a machine's admin. */
+	MKEY(&self->r, "admin-add", self->kf, "UNATTENDED@testhost", "--password-file",
+	     self->pw_a, "--new-password-file", self->pw_b, CHEAP);
+	ASSERT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	/* ALICE is still the one person: she is assumed. */
+	MKEY(&self->r, "key-add", self->kf, "--password-file", self->pw_a);
+	EXPECT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	/* A second person makes the choice ambiguous again. */
+	MKEY(&self->r, "admin-add", self->kf, "bob", "--password-file", self->pw_a,
+	     "--new-password-file", self->pw_b, CHEAP);
+	ASSERT_EQ(0, self->r.status) TH_LOG("%s", self->r.err);
+	MKEY(&self->r, "key-add", self->kf, "--password-file", self->pw_a);
+	EXPECT_EQ(1, self->r.status);
+	EXPECT_NE(NULL, strstr(self->r.err, "several administrators"));
+}
+
 TEST_F(kcli, keys_default_delete_import)
 {
 	char first[40], second[40];

@@ -16,6 +16,7 @@
 #include "mkey/keyfile.h"
 #include "mkey/password.h"
 #include "mkey/secmem.h"
+#include "mkey/startup.h"
 
 bool auth_option(struct auth_options *ao, int c, const char *arg)
 {
@@ -191,8 +192,25 @@ int auth_admin(const struct mkey_keyfile *kf, const struct auth_options *ao,
 		*admin = ao->admin;
 		return EXIT_OK;
 	}
-	if (mkey_keyfile_admin_count(kf) == 1) {
-		*admin = mkey_keyfile_admin_at(kf, 0)->name;
+	/*
+	 * The one administrator a person can be. Unattended administrators
+	 * (UNATTENDED@host) have a machine-held secret, not a password, so
+	 * enabling unattended startup must not make --admin mandatory.
+	 */
+	const char *person = NULL;
+	int people = 0;
+
+	for (int i = 0; i < mkey_keyfile_admin_count(kf); i++) {
+		const char *name = mkey_keyfile_admin_at(kf, i)->name;
+
+		if (strncmp(name, MKEY_UNATTENDED_ADMIN_PREFIX,
+			    strlen(MKEY_UNATTENDED_ADMIN_PREFIX)) != 0) {
+			person = name;
+			people++;
+		}
+	}
+	if (people == 1 || mkey_keyfile_admin_count(kf) == 1) {
+		*admin = people == 1 ? person : mkey_keyfile_admin_at(kf, 0)->name;
 		return EXIT_OK;
 	}
 	admin_list(kf, names, sizeof(names));
