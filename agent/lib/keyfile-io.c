@@ -25,6 +25,7 @@
 #include "keyfile-internal.h"
 #include "mkey/audit.h"
 #include "error-detail.h"
+#include "fileio.h"
 
 static int read_fd(int fd, const char *path, char **data, size_t *len)
 {
@@ -203,19 +204,6 @@ static int split(const char *path, struct split_path *sp)
 	return 0;
 }
 
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
 /* Removes ".BASE.tmp-XXXXXX" files: only call with the file's lock held. */
 static void remove_stale_temps(const struct split_path *sp)
 {
@@ -233,21 +221,6 @@ static void remove_stale_temps(const struct split_path *sp)
 			(void)unlinkat(dirfd(d), de->d_name, 0);
 	}
 	closedir(d);
-}
-
-static int write_all(int fd, const char *data, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, data, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		data += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /*
@@ -269,7 +242,7 @@ static int write_temp(const struct split_path *sp, const char *data, size_t len,
 	if (!ret && geteuid() == 0 && fchown(fd, 0, 0) < 0)
 		ret = -errno;
 	if (!ret)
-		ret = write_all(fd, data, len);
+		ret = mkey_write_all(fd, data, len);
 	if (!ret && fsync(fd) < 0)
 		ret = -errno;
 	if (ret) {
@@ -328,7 +301,7 @@ int mkey_keyfile_commit(struct mkey_keyfile *kf)
 	/* From here on the new file is in place; the directory makes it durable. */
 	close(kf->lock_fd);
 	kf->lock_fd = fd;
-	ret = fsync_dir(sp.dir);
+	ret = mkey_fsync_dir(sp.dir);
 	if (ret < 0)
 		return mkey_error_set(ret, "cannot sync directory %s", sp.dir);
 	kf_pending_flush(kf);
@@ -371,7 +344,7 @@ static int publish_new(const char *path, const char *data, size_t len, int *fd_o
 		return ret == -EEXIST ? mkey_error_set(ret, "%s already exists", path) :
 		       mkey_error_set(ret, "cannot create %s", path);
 	}
-	ret = fsync_dir(sp.dir);
+	ret = mkey_fsync_dir(sp.dir);
 	if (ret < 0) {
 		close(fd);
 		return mkey_error_set(ret, "cannot sync directory %s", sp.dir);
@@ -447,7 +420,7 @@ int mkey_keyfile_backup(const char *path, const char *dest, bool overwrite)
 			unlink(tmp);
 			goto out;
 		}
-		ret = fsync_dir(sp.dir);
+		ret = mkey_fsync_dir(sp.dir);
 	} else {
 		ret = publish_new(dest, data, len, NULL);
 	}

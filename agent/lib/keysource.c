@@ -13,6 +13,7 @@
 #include "mkey/kmip.h"
 #include "mkey/label.h"
 #include "error-detail.h"
+#include "fileio.h"
 
 const char *mkey_key_source_kind_name(enum mkey_key_source_kind kind)
 {
@@ -26,46 +27,18 @@ const char *mkey_key_source_kind_name(enum mkey_key_source_kind kind)
 	}
 }
 
-/* Reads at most cap bytes; one more than the longest key tells "too long". */
-static int read_all(int fd, struct mkey_secbuf *buf)
-{
-	while (buf->len < buf->cap) {
-		ssize_t n = read(fd, buf->data + buf->len, buf->cap - buf->len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		buf->len += (size_t)n;
-	}
-	return 0;
-}
-
 static int load_raw(const char *location, struct mkey_secbuf **key)
 {
 	struct mkey_secbuf *buf = NULL;
-	bool from_stdin = strcmp(location, "-") == 0;
-	int fd, ret;
+	int ret;
 
-	if (from_stdin) {
-		/* Typed bytes are never a good key, and the echo would show them. */
-		if (isatty(STDIN_FILENO))
-			return -ENOTTY;
-		fd = STDIN_FILENO;
-	} else {
-		fd = open(location, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (fd < 0)
-			return -errno;
-	}
-	ret = mkey_secbuf_new(MKEY_KEY_MAX_BYTES + 1, &buf);
-	if (!ret)
-		ret = read_all(fd, buf);
-	if (!from_stdin)
-		close(fd);
+	/*
+	 * One byte more than the longest key tells "too long"; typed bytes
+	 * are never a good key, and the echo would show them.
+	 */
+	ret = mkey_secret_read(location, MKEY_KEY_MAX_BYTES + 1, &buf);
 	if (ret < 0)
-		goto fail;
+		return ret;
 	if (buf->len == 0) {
 		ret = -ENODATA;
 		goto fail;

@@ -21,6 +21,7 @@
 #include <json-c/json.h>
 
 #include "error-detail.h"
+#include "fileio.h"
 #include "kmip-internal.h"
 #include "mkey/error.h"
 #include "mkey/kmip.h"
@@ -306,32 +307,15 @@ static json_object *record_json(const struct mkey_kmip_keyrec *r)
 	return o;
 }
 
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 /* Writes @recs as the new state file, atomically and durably. */
-static int write_state(const char *dir, int dirfd, const struct mkey_kmip_keyrec *recs, int n)
+static int write_state(const char *dir, const struct mkey_kmip_keyrec *recs, int n)
 {
-	char path[PATH_MAX], tmp[PATH_MAX];
+	const char *d = dir ? dir : MKEY_KMIP_DEFAULT_DIR;
 	json_object *root, *keys;
 	const char *text;
-	int fd, ret = -ENOMEM;
+	char *file;
+	int ret = -ENOMEM;
 
-	if (state_path(dir, path, sizeof(path)) ||
-	    snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
 	root = json_object_new_object();
 	keys = json_object_new_array();
 	if (!root || !keys) {
@@ -360,29 +344,14 @@ static int write_state(const char *dir, int dirfd, const struct mkey_kmip_keyrec
 					      JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (!text)
 		goto out;
-	fd = mkstemp(tmp);
-	if (fd < 0) {
-		ret = mkey_error_set(-errno, "cannot create %s: %s", tmp, strerror(errno));
+	/* The file ends with a newline, as people expect of a text file. */
+	if (asprintf(&file, "%s\n", text) < 0)
 		goto out;
-	}
-	ret = fchmod(fd, 0600) < 0 ? -errno : 0;
-	if (!ret)
-		ret = write_all(fd, text, strlen(text));
-	if (!ret)
-		ret = write_all(fd, "\n", 1);
-	if (!ret && fsync(fd) < 0)
-		ret = -errno;
-	if (close(fd) < 0 && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path) < 0)
-		ret = -errno;
-	if (ret) {
-		mkey_error_set(ret, "cannot write %s: %s", path, strerror(-ret));
-		unlink(tmp);
-		goto out;
-	}
-	if (fsync(dirfd) < 0)
-		ret = mkey_error_set(-errno, "cannot sync %s: %s", dir, strerror(errno));
+	ret = mkey_file_replace(d, MKEY_KMIP_STATE_FILE, file, strlen(file), 0600);
+	free(file);
+	if (ret < 0)
+		mkey_error_set(ret, "cannot write %s/%s: %s", d, MKEY_KMIP_STATE_FILE,
+			       strerror(-ret));
 out:
 	json_object_put(root);
 	return ret;
@@ -442,7 +411,7 @@ int mkey_kmip_keys_put(const char *dir, const struct mkey_kmip_keyrec *rec)
 		n++;
 	}
 	recs[i] = *rec;
-	ret = write_state(dir, dirfd, recs, n);
+	ret = write_state(dir, recs, n);
 out:
 	free(recs);
 	close(dirfd);	/* releases the lock */
@@ -470,7 +439,7 @@ int mkey_kmip_keys_remove(const char *dir, const struct mkey_guid *guid)
 		goto out;
 	}
 	memmove(&recs[i], &recs[i + 1], (size_t)(n - i - 1) * sizeof(*recs));
-	ret = write_state(dir, dirfd, recs, n - 1);
+	ret = write_state(dir, recs, n - 1);
 out:
 	free(recs);
 	close(dirfd);

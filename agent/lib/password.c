@@ -17,48 +17,18 @@
 
 #include "mkey/password.h"
 #include "error-detail.h"
-
-/* Reads until EOF into @buf (cap bytes at most). */
-static int read_all(int fd, struct mkey_secbuf *buf)
-{
-	while (buf->len < buf->cap) {
-		ssize_t n = read(fd, buf->data + buf->len, buf->cap - buf->len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			break;
-		buf->len += (size_t)n;
-	}
-	return 0;
-}
+#include "fileio.h"
 
 int mkey_password_read_file(const char *path, struct mkey_secbuf **out)
 {
 	struct mkey_secbuf *buf = NULL;
-	bool from_stdin = strcmp(path, "-") == 0;
-	int fd, ret;
+	int ret;
 
 	*out = NULL;
-	if (from_stdin) {
-		if (isatty(STDIN_FILENO))
-			return -ENOTTY;
-		fd = STDIN_FILENO;
-	} else {
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (fd < 0)
-			return -errno;
-	}
 	/* Room for the longest password, its newline, and one byte more. */
-	ret = mkey_secbuf_new(MKEY_PASSWORD_MAX + 2, &buf);
-	if (!ret)
-		ret = read_all(fd, buf);
-	if (!from_stdin)
-		close(fd);
+	ret = mkey_secret_read(path, MKEY_PASSWORD_MAX + 2, &buf);
 	if (ret < 0)
-		goto fail;
+		return ret;
 	if (buf->len && buf->data[buf->len - 1] == '\n')
 		buf->data[--buf->len] = 0;
 	if (buf->len == 0) {

@@ -20,6 +20,7 @@
 #include "mkey/kdf.h"
 #include "mkey/startup.h"
 #include "error-detail.h"
+#include "fileio.h"
 
 #define CONF_MAX_BYTES (256 * 1024)
 
@@ -214,67 +215,6 @@ int mkey_startup_get(const char *confdir, const char *key_file, struct mkey_star
 	return ret < 0 ? ret : 0;
 }
 
-static int fsync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	int ret = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (fsync(fd) < 0 && errno != EINVAL)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static int write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/*
- * Writes @len bytes to @dir/@name atomically and durably, mode @mode:
- * a temp file in @dir, fsync, rename, fsync of @dir.
- */
-static int write_atomic(const char *dir, const char *name, const void *data, size_t len,
-			mode_t mode)
-{
-	char tmp[PATH_MAX], path[PATH_MAX];
-	int fd, ret;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp-XXXXXX", dir, name);
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = fchmod(fd, mode) < 0 ? -errno : 0;
-	if (!ret)
-		ret = write_all(fd, data, len);
-	if (!ret && fsync(fd) < 0)
-		ret = -errno;
-	if (close(fd) < 0 && !ret)
-		ret = -errno;
-	if (!ret && rename(tmp, path) < 0)
-		ret = -errno;
-	if (ret < 0) {
-		unlink(tmp);
-		return ret;
-	}
-	return fsync_dir(dir);
-}
-
 static int ensure_dir(const char *dir, mode_t mode)
 {
 	struct stat st;
@@ -410,7 +350,7 @@ int mkey_startup_set(const char *confdir, const char *key_file, const struct mke
 	if (!done)
 		ret = sb_setting(&out, key_file, st);
 	if (!ret)
-		ret = write_atomic(dir, MKEY_STARTUP_CONF, out.s, out.len, 0644);
+		ret = mkey_file_replace(dir, MKEY_STARTUP_CONF, out.s, out.len, 0644);
 	if (ret < 0)
 		mkey_error_set(ret, "cannot write %s: %s", conf, strerror(-ret));
 out:
@@ -641,7 +581,7 @@ int mkey_unattended_enable(struct mkey_keyfile *kf, const char *confdir,
 		mkey_error_set(ret, "cannot create %s: %s", secret_dir, strerror(-ret));
 		goto out;
 	}
-	ret = write_atomic(secret_dir, name, secret->data, secret->len, 0400);
+	ret = mkey_file_replace(secret_dir, name, secret->data, secret->len, 0400);
 	if (ret < 0) {
 		mkey_error_set(ret, "cannot write %s: %s", secret_path, strerror(-ret));
 		goto out;
@@ -649,7 +589,7 @@ int mkey_unattended_enable(struct mkey_keyfile *kf, const char *confdir,
 	ret = mkey_keyfile_commit(kf);
 	if (ret < 0) {
 		unlink(secret_path);
-		fsync_dir(secret_dir);
+		mkey_fsync_dir(secret_dir);
 		goto out;
 	}
 	memset(&st, 0, sizeof(st));
@@ -686,7 +626,7 @@ int mkey_unattended_disable(struct mkey_keyfile *kf, const char *confdir,
 	}
 	if (unlink(secret_path) < 0 && errno != ENOENT)
 		return mkey_error_set(-errno, "cannot remove %s: %s", secret_path, strerror(errno));
-	(void)fsync_dir(secret_dir);
+	(void)mkey_fsync_dir(secret_dir);
 	memset(&st, 0, sizeof(st));
 	st.mode = new_mode;
 	return mkey_startup_set(confdir, key_file, &st);

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/* File I/O shared by libmkey's modules: see fileio.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "fileio.h"
+
+int mkey_write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int mkey_fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	/* Some file systems cannot sync a directory: nothing more to do there. */
+	if (fsync(fd) < 0 && errno != EINVAL)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int mkey_file_replace(const char *dir, const char *name, const void *data,
+		      size_t len, mode_t mode)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	int fd, ret;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path) ||
+	    snprintf(tmp, sizeof(tmp), "%s/.%s.tmp-XXXXXX", dir, name) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = fchmod(fd, mode) < 0 ? -errno : 0;
+	if (!ret && geteuid() == 0 && fchown(fd, 0, 0) < 0)
+		ret = -errno;
+	if (!ret)
+		ret = mkey_write_all(fd, data, len);
+	if (!ret && fsync(fd) < 0)
+		ret = -errno;
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path) < 0)
+		ret = -errno;
+	if (ret < 0) {
+		unlink(tmp);
+		return ret;
+	}
+	return mkey_fsync_dir(dir);
+}
+
+int mkey_secret_read(const char *path, size_t cap, struct mkey_secbuf **out)
+{
+	struct mkey_secbuf *buf = NULL;
+	bool from_stdin = strcmp(path, "-") == 0;
+	int fd, ret;
+
+	*out = NULL;
+	if (from_stdin) {
+		if (isatty(STDIN_FILENO))
+			return -ENOTTY;
+		fd = STDIN_FILENO;
+	} else {
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0)
+			return -errno;
+	}
+	ret = mkey_secbuf_new(cap, &buf);
+	while (!ret && buf->len < buf->cap) {
+		ssize_t n = read(fd, buf->data + buf->len, buf->cap - buf->len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			ret = -errno;
+		else if (n == 0)
+			break;
+		else
+			buf->len += (size_t)n;
+	}
+	if (!from_stdin)
+		close(fd);
+	if (ret < 0) {
+		mkey_secbuf_free(buf);
+		return ret;
+	}
+	*out = buf;
+	return 0;
+}
