@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "mkey/error.h"
+#include "mkey/password.h"
 
 void error_msg(const char *fmt, ...)
 {
@@ -190,4 +191,23 @@ int key_load_error(const struct key_options *ko, int err)
 			  mkey_strerror(err));
 		return exit_code_for(err);
 	}
+}
+
+int confirm_yes(const char *question, const char *noun, const char *done,
+		const char *what)
+{
+	char answer[16];
+	int ret = mkey_tty_ask(question, answer, sizeof(answer));
+
+	if (ret == -ENOTTY) {
+		error_msg("no terminal to confirm the %s of key %s: pass --yes", noun, what);
+		return EXIT_USAGE;
+	}
+	if (ret < 0)
+		return report(ret, NULL, "cannot read the confirmation");
+	if (strcmp(answer, "yes") != 0) {
+		error_msg("not confirmed; key %s was not %s", what, done);
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
 }

@@ -49,6 +49,14 @@ int exit_code_for(int err);
  * Prints "mkey: <what>: <strerror>[ (<detail>)]" and, when given, a hint
  * line; returns exit_code_for(err).
  */
+/*
+ * Asks @question on the terminal; EXIT_OK only for the answer "yes". Without
+ * a terminal, or on another answer, says that key @what was not @done (the
+ * @noun: "deletion") and returns EXIT_USAGE.
+ */
+int confirm_yes(const char *question, const char *noun, const char *done,
+		const char *what);
+
 int report(int err, const char *hint, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

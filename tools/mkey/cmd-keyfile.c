@@ -18,7 +18,6 @@
 #include "mkey/kdf.h"
 #include "mkey/keyfile.h"
 #include "mkey/keyring.h"
-#include "mkey/password.h"
 #include "mkey/volume.h"
 
 struct kf_args {
@@ -496,25 +495,13 @@ static int check_key_unused(const struct mkey_guid *g, const char *text)
 
 static int confirm_delete(const char *path, const char *text, const char *desc)
 {
-	char question[512], answer[16];
-	int ret;
+	char question[512];
 
 	snprintf(question, sizeof(question),
 		 "Delete key %s%s%s%s from %s?\nEvery volume formatted with it becomes "
 		 "unreadable unless a backup holds the key.\nType 'yes' to delete: ",
 		 text, desc[0] ? " (\"" : "", desc, desc[0] ? "\")" : "", path);
-	ret = mkey_tty_ask(question, answer, sizeof(answer));
-	if (ret == -ENOTTY) {
-		error_msg("no terminal to confirm the deletion of key %s: pass --yes", text);
-		return EXIT_USAGE;
-	}
-	if (ret < 0)
-		return report(ret, NULL, "cannot read the confirmation");
-	if (strcmp(answer, "yes") != 0) {
-		error_msg("not confirmed; key %s was not deleted", text);
-		return EXIT_USAGE;
-	}
-	return EXIT_OK;
+	return confirm_yes(question, "deletion", "deleted", text);
 }
 
 int cmd_key_delete(int argc, char **argv)

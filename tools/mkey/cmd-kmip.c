@@ -20,7 +20,6 @@
 #include "mkey/keyfile.h"
 #include "mkey/keyring.h"
 #include "mkey/kmip.h"
-#include "mkey/password.h"
 #include "mkey/volume.h"
 
 /* getopt values of the options only these commands take. */
@@ -553,25 +552,12 @@ int cmd_kmip_activate(int argc, char **argv)
 
 static int confirm_destroy(const char *text, const char *server)
 {
-	char question[512], answer[16];
-	int ret;
+	char question[512];
 
 	snprintf(question, sizeof(question),
 		 "Destroy key %s on KMIP server '%s'?\nEvery volume formatted with it "
 		 "becomes unreadable for good.\nType 'yes' to destroy: ", text, server);
-	ret = mkey_tty_ask(question, answer, sizeof(answer));
-	if (ret == -ENOTTY) {
-		error_msg("no terminal to confirm the destruction of key %s: pass --yes",
-			  text);
-		return EXIT_USAGE;
-	}
-	if (ret < 0)
-		return report(ret, NULL, "cannot read the confirmation");
-	if (strcmp(answer, "yes") != 0) {
-		error_msg("not confirmed; key %s was not destroyed", text);
-		return EXIT_USAGE;
-	}
-	return EXIT_OK;
+	return confirm_yes(question, "destruction", "destroyed", text);
 }
 
 int cmd_kmip_destroy(int argc, char **argv)
