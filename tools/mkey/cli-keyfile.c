@@ -4,6 +4,7 @@
  * place that turns key file errors into messages and exit codes.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,6 +355,30 @@ int keyfile_commit(struct mkey_keyfile *kf)
 	if (ret == 0)
 		return EXIT_OK;
 	return report(ret, NULL, "cannot write %s; it is unchanged", mkey_keyfile_path(kf));
+}
+
+int keyfile_finish_change(struct mkey_keyfile *kf, int ret, const char *fmt, ...)
+{
+	char what[512];
+	va_list ap;
+
+	switch (ret) {
+	case 0:
+		return keyfile_commit(kf);
+	case -EEXIST:
+	case -ENOSPC:
+	case -EPERM:
+		error_msg("%s: %s", mkey_keyfile_path(kf), mkey_error_detail());
+		return EXIT_BUSY;
+	case -ENOENT:
+		error_msg("%s: %s", mkey_keyfile_path(kf), mkey_error_detail());
+		return EXIT_NOTFOUND;
+	default:
+		va_start(ap, fmt);
+		vsnprintf(what, sizeof(what), fmt, ap);
+		va_end(ap);
+		return report(ret, NULL, "%s", what);
+	}
 }
 
 void format_time(int64_t t, char *buf, size_t len)

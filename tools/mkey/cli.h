@@ -182,6 +182,15 @@ int keyfile_open_for_use(const char *path, const struct auth_options *ao,
 /* Explains a commit failure; exit code. */
 int keyfile_commit(struct mkey_keyfile *kf);
 
+/*
+ * Ends a change @ret made to a key file opened for change: a refusal by the
+ * key file's rules (-EEXIST, -ENOSPC, -EPERM: exit 3; -ENOENT: exit 2) is
+ * told with the library's detail, another error as "cannot ..." (@fmt), and
+ * success is written to disk (keyfile_commit).
+ */
+int keyfile_finish_change(struct mkey_keyfile *kf, int ret, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /* "2024-01-02 03:04:05 UTC" */
 void format_time(int64_t t, char *buf, size_t len);
 /* "2024-01-02T03:04:05Z" (as in the key file and in --json output) */

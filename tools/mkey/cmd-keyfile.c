@@ -382,14 +382,7 @@ int cmd_key_add(int argc, char **argv)
 				   NULL, &g);
 	if (!ret && a.set_default)
 		ret = mkey_keyfile_set_default(kf, &g);
-	if (ret == -ENOSPC) {
-		error_msg("%s: %s", a.pos[0], mkey_error_detail());
-		rc = EXIT_BUSY;
-	} else if (ret < 0) {
-		rc = report(ret, NULL, "cannot add a key to %s", a.pos[0]);
-	} else {
-		rc = keyfile_commit(kf);
-	}
+	rc = keyfile_finish_change(kf, ret, "cannot add a key to %s", a.pos[0]);
 	if (rc == EXIT_OK) {
 		guid_text(&g, text);
 		printf("Added key %s (AES-%u) to %s%s.\n", text, a.bits ? a.bits : 256,
@@ -457,14 +450,7 @@ int cmd_key_import(int argc, char **argv)
 	mkey_secbuf_free(raw);
 	if (!ret && a.set_default)
 		ret = mkey_keyfile_set_default(kf, &g);
-	if (ret == -EEXIST || ret == -ENOSPC) {
-		error_msg("%s: %s", a.pos[0], mkey_error_detail());
-		rc = EXIT_BUSY;
-	} else if (ret < 0) {
-		rc = report(ret, NULL, "cannot import the key into %s", a.pos[0]);
-	} else {
-		rc = keyfile_commit(kf);
-	}
+	rc = keyfile_finish_change(kf, ret, "cannot import the key into %s", a.pos[0]);
 	if (rc == EXIT_OK) {
 		guid_text(&g, text);
 		printf("Imported key %s (AES-%u) into %s%s.\n", text,
@@ -557,14 +543,7 @@ int cmd_key_delete(int argc, char **argv)
 	if (rc == EXIT_OK) {
 		mkey_error_clear();
 		ret = mkey_keyfile_key_delete(kf, &g);
-		if (ret == -EPERM || ret == -ENOENT) {
-			error_msg("%s: %s", a.pos[0], mkey_error_detail());
-			rc = ret == -EPERM ? EXIT_BUSY : EXIT_NOTFOUND;
-		} else if (ret < 0) {
-			rc = report(ret, NULL, "cannot delete key %s", text);
-		} else {
-			rc = keyfile_commit(kf);
-		}
+		rc = keyfile_finish_change(kf, ret, "cannot delete key %s", text);
 	}
 	if (rc == EXIT_OK)
 		printf("Deleted key %s from %s.\n", text, a.pos[0]);
@@ -607,10 +586,7 @@ int cmd_key_default(int argc, char **argv)
 		return rc;
 	mkey_error_clear();
 	ret = mkey_keyfile_set_default(kf, &g);
-	if (ret < 0)
-		rc = report(ret, NULL, "cannot change the default key of %s", a.pos[0]);
-	else
-		rc = keyfile_commit(kf);
+	rc = keyfile_finish_change(kf, ret, "cannot change the default key of %s", a.pos[0]);
 	if (rc == EXIT_OK)
 		printf("Key %s is now the default key of %s.\n", text, a.pos[0]);
 	mkey_keyfile_free(kf);
@@ -670,14 +646,7 @@ int cmd_admin_add(int argc, char **argv)
 	if (rc == EXIT_OK) {
 		mkey_error_clear();
 		ret = mkey_keyfile_admin_add(kf, name, pw->data, pw->len, &kdf);
-		if (ret == -EEXIST || ret == -ENOSPC) {
-			error_msg("%s: %s", a.pos[0], mkey_error_detail());
-			rc = EXIT_BUSY;
-		} else if (ret < 0) {
-			rc = report(ret, NULL, "cannot add administrator %s", name);
-		} else {
-			rc = keyfile_commit(kf);
-		}
+		rc = keyfile_finish_change(kf, ret, "cannot add administrator %s", name);
 	}
 	if (rc == EXIT_OK)
 		printf("Added administrator %s to %s (authorized by %s).\n", name,
@@ -725,14 +694,7 @@ int cmd_admin_remove(int argc, char **argv)
 		return rc;
 	mkey_error_clear();
 	ret = mkey_keyfile_admin_remove(kf, name);
-	if (ret == -EPERM || ret == -ENOENT) {
-		error_msg("%s: %s", a.pos[0], mkey_error_detail());
-		rc = ret == -EPERM ? EXIT_BUSY : EXIT_NOTFOUND;
-	} else if (ret < 0) {
-		rc = report(ret, NULL, "cannot remove administrator %s", name);
-	} else {
-		rc = keyfile_commit(kf);
-	}
+	rc = keyfile_finish_change(kf, ret, "cannot remove administrator %s", name);
 	if (rc == EXIT_OK)
 		printf("Removed administrator %s from %s.\n", name, a.pos[0]);
 	mkey_keyfile_free(kf);
