@@ -138,7 +138,9 @@ int mkey_mapping_list(struct mkey_mapping **out)
 		list = grown;
 		list[count++] = m;
 	} while (next);
-	qsort(list, (size_t)count, sizeof(*list), by_name);
+	/* qsort's base is declared nonnull: with no mkey device, list is NULL. */
+	if (count > 1)
+		qsort(list, (size_t)count, sizeof(*list), by_name);
 out:
 	dm_task_destroy(dmt);
 	if (ret < 0) {

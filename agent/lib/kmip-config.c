@@ -270,7 +270,7 @@ int mkey_kmip_config_parse(const char *text, size_t len, const char *path,
 #define ONCE(flag) do {								\
 			if (flag)						\
 				return err_at(path, line, "'%s' is set twice", key); \
-			flag = true;						\
+			(flag) = true;						\
 		} while (0)
 		if (!strcmp(key, "ca")) {
 			ONCE(have_ca);

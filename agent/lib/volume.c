@@ -334,10 +334,8 @@ int mkey_volume_deactivate_keys(const struct mkey_guid *guids, int n_guids,
 		ret = mkey_key_remove(&guids[g]);
 		if (ret == -ENOKEY) {
 			/* Not active: fine when deactivating many, or when its volumes were closed. */
-			if (n_guids > 1 || vols) {
-				ret = 0;
+			if (n_guids > 1 || vols)
 				continue;
-			}
 			ret = mkey_error_set(ret, "key %s", text);
 			goto out;
 		}

@@ -368,7 +368,7 @@ static int fstab_dropins(const struct mkey_tab *tab, const char *fstab)
 					"waits for the network before local-fs.target", fstab,
 					src, dir, e->name);
 			if (strchr(dir, '\\') || strchr(src, '\\'))
-				r = -EINVAL;
+				r = -EINVAL;	/* NOLINT(bugprone-branch-clone): like the last else */
 			else if (!strcmp(type, "swap"))
 				r = path_unit(src, ".swap", unit, sizeof(unit));
 			else if (dir[0] == '/')

@@ -154,6 +154,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	/* The decoder alone, at the real length and padded, with and without a device size. */
 	(void)decode_one(prim, plen, 0);
+	(void)decode_one(back, blen, 0);
 	pf = decode_one(prim, MKEY_LABEL_HEADER_SIZE, dev);
 	bf = decode_one(back, MKEY_LABEL_HEADER_SIZE, dev);
 	check_layout(dev, ctl, get_le64(prim + LBL_OFF_DATA_OFFSET) & ((ctl & 0x20) ? ~0ULL : 0xffff));

@@ -62,7 +62,7 @@ static inline void run_mkey_hooked(struct run *r, const char *in, const char *co
 	pid_t pid;
 
 	argv[0] = "mkey";
-	for (i = 0; args[i] && i < 30; i++)
+	for (i = 0; i < 30 && args[i]; i++)
 		argv[i + 1] = args[i];
 	argv[i + 1] = NULL;
 	out = make_temp_device(0, outp);

@@ -510,7 +510,6 @@ TEST_F(kf, swapped_and_transplanted_fields_are_detected)
 	const char *p;
 	size_t len;
 	uint8_t kek[32];
-	struct mkey_guid g;
 
 	orig = read_whole(self->path, &len);
 	ASSERT_EQ(0, mkey_keyfile_parse(orig, len, &self->kf));
@@ -586,7 +585,6 @@ TEST_F(kf, swapped_and_transplanted_fields_are_detected)
 		free(bob_here);
 		free(otext);
 	}
-	(void)g;
 	free(orig);
 }
 

@@ -542,8 +542,8 @@ int cmd_kmip_activate(int argc, char **argv)
 		}
 	}
 	if (n > 1)
-		printf("%s: %d of %d key%s active (%d activated now, %d already active).\n",
-		       cfg->name, added + already, n, n == 1 ? "" : "s", added, already);
+		printf("%s: %d of %d keys active (%d activated now, %d already active).\n",
+		       cfg->name, added + already, n, added, already);
 	kmip_close(cfg, c);
 	return failed ? kmip_exit_code(first) : EXIT_OK;
 }
