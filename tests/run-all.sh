@@ -7,7 +7,8 @@
 #   unit    host unit tests (tests/unit), normal and ASan+UBSan builds
 #   fuzz    a short run of each libFuzzer harness (tests/fuzz, FUZZ_CHECK_TIME)
 #   kmip    the KMIP client against Debian's pykmip-server on 127.0.0.1 (tests/kmip)
-#   static  checkpatch.pl and sparse on kernel/
+#   static  checkpatch.pl and sparse on kernel/; cppcheck and clang-tidy on
+#           the userspace C code
 #   dkms    dkms add/build/remove of a throwaway copy, vermagic check
 #   vm      system tests: one QEMU VM per tests/vm/t-*.sh, and the demo
 #   boot    a real Debian system booting with dm-mkey volumes: unattended,
@@ -96,6 +97,8 @@ if [ "$list" = 1 ]; then
 	done
 	echo static/checkpatch
 	echo static/sparse
+	echo static/cppcheck
+	echo static/clang-tidy
 	echo dkms
 	"$top/tests/vm/run.sh" --list | sed 's|^|vm/|'
 	printf 'boot/%s\n' unattended missing interactive ask-password required
