@@ -26,9 +26,9 @@ build_pkgs="gcc make pkg-config libc6-dev
 vm_pkgs="qemu-system-x86 busybox-static cpio coreutils util-linux mount
 	dmsetup keyutils e2fsprogs fio cryptsetup-bin openssl"
 
-# Later work: a full Debian guest for boot tests, the KMIP test server,
-# more static analysis.
-later_pkgs="debootstrap python3 python3-pykmip cppcheck clang-tidy"
+# A full Debian guest for boot tests, the KMIP test server, static analysis
+# of the userspace code (cppcheck, clang-tidy) and valgrind.
+later_pkgs="debootstrap python3 python3-pykmip cppcheck clang-tidy valgrind"
 
 all_pkgs=$(printf '%s\n' $build_pkgs $vm_pkgs $later_pkgs)
 

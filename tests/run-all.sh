@@ -6,6 +6,8 @@
 #   build   dm-mkey.ko for the Debian kernel the VM boots, userspace programs
 #   unit    host unit tests (tests/unit), normal and ASan+UBSan builds
 #   fuzz    a short run of each libFuzzer harness (tests/fuzz, FUZZ_CHECK_TIME)
+#   valgrind  the mkey CLI's main paths (and the KMIP life cycle) under
+#           valgrind memcheck
 #   kmip    the KMIP client against Debian's pykmip-server on 127.0.0.1 (tests/kmip)
 #   static  checkpatch.pl and sparse on kernel/; cppcheck and clang-tidy on
 #           the userspace C code
@@ -34,7 +36,7 @@ set -o pipefail
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 logs="$top/build/check"
-phases=(build unit fuzz kmip static dkms vm boot)
+phases=(build unit fuzz valgrind kmip static dkms vm boot)
 
 usage() {
 	sed -n '3,/^set -eu/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
@@ -92,6 +94,8 @@ if [ "$list" = 1 ]; then
 	for f in $(make -s -C "$top" --no-print-directory print-FUZZ_NAMES 2>/dev/null); do
 		echo "fuzz/$f"
 	done
+	echo valgrind/cli
+	echo valgrind/kmip
 	for f in "$top"/tests/kmip/t-*.sh; do
 		[ -e "$f" ] && echo "kmip/$(basename "$f" .sh)"
 	done
@@ -151,6 +155,7 @@ main() {
 		build) run_phase "$n" build tests/lib/phase-build.sh ;;
 		unit) run_phase "$n" unit tests/lib/phase-unit.sh ${sel[unit]:-} ;;
 		fuzz) run_phase "$n" fuzz tests/lib/phase-fuzz.sh ${sel[fuzz]:-} ;;
+		valgrind) run_phase "$n" valgrind tests/lib/phase-valgrind.sh ${sel[valgrind]:-} ;;
 		kmip) run_phase "$n" kmip tests/lib/phase-kmip.sh ${sel[kmip]:-} ;;
 		static) run_phase "$n" static tests/lib/phase-static.sh ${sel[static]:-} ;;
 		dkms) run_phase "$n" dkms tests/lib/phase-dkms.sh ;;
