@@ -7,6 +7,8 @@
 #                     dkms, VM system tests; TESTS="vm/t-smoke unit" runs a subset
 #   make demo         a demo of the main job in a throwaway VM
 #   make bench        dm-mkey vs dm-crypt benchmark in the VM
+#   make stress       the reliability VM tests at 10x their make check size
+#                     (STRESS_SCALE=N; docs/reliability.md)
 #   make install      install binaries, module, man pages, docs
 #                     (DESTDIR, PREFIX, KVER honoured); make uninstall undoes it
 #   make dkms-install register the module source with DKMS, build and install
@@ -42,7 +44,7 @@ USER_CFLAGS   := -std=gnu11 $(WARNFLAGS) -fstack-protector-strong \
 .DELETE_ON_ERROR:
 
 .PHONY: all module user clean deps check bench demo install uninstall fuzz \
-        dkms-install dkms-uninstall test-build vm-shell
+        dkms-install dkms-uninstall test-build vm-shell stress
 
 all: module user
 
@@ -90,6 +92,11 @@ bench: deps test-build
 
 vm-shell: deps test-build
 	tests/vm/run.sh --shell
+
+# The t-stress-*, t-fault-* and t-secrets-* VM tests, STRESS_SCALE (10) times
+# bigger than in make check; prints their figures (docs/reliability.md).
+stress: deps test-build
+	tests/vm/stress.sh
 
 # ---------------------------------------------------------------- fuzzing
 # Each entry of FUZZ_TARGETS is a libFuzzer binary; it runs FUZZ_TIME seconds
