@@ -64,7 +64,9 @@ for n in "${names[@]}"; do
 		finding=none
 	else
 		found=1
-		finding="exit $rc: $(grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error' "$log" || echo '?'); input $(ls "$out/$n-"* 2>/dev/null | head -n 1)"
+		input=
+		for a in "$out/$n-"*; do [ -e "$a" ] && input=$a; done
+		finding="exit $rc: $(grep -m1 -E 'ERROR: (AddressSanitizer|LeakSanitizer|libFuzzer)|runtime error' "$log" || echo '?'); input ${input:-?}"
 	fi
 	printf '| %s | %s | %ss | %s | %s | %s | %s | %s |\n' "$n" "${execs:-?}" "$secs" \
 		"${rate:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$finding"

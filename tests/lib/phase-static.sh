@@ -148,6 +148,7 @@ if [ "$want_ct" = 1 ]; then
 		# One clang-tidy per file, $jobs at a time; each file's log and exit
 		# status in build/check/clang-tidy/.
 		export ctdir
+		# shellcheck disable=SC2016 # the inner sh expands them
 		printf '%s\n' "${user_files[@]}" | (cd "$top" && xargs -P "$jobs" -I{} sh -c '
 			log="$ctdir/$(echo "$0" | tr / _).log"
 			clang-tidy --quiet "$0" -- -std=gnu11 "$@" -isystem third_party/kselftest >"$log" 2>&1

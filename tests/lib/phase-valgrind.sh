@@ -44,11 +44,12 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/mkey-valgrind.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 # A wrapper that runs mkey under memcheck, one log per run: used directly
 # and as MKEY for the KMIP test.
+# VG_LOGDIR (default build/check/valgrind) is where its logs go.
 cat >"$work/mkey" <<EOF
 #!/bin/sh
 exec valgrind --tool=memcheck --leak-check=full --show-leak-kinds=definite,indirect \\
 	--errors-for-leak-kinds=definite,indirect --track-origins=yes --num-callers=30 \\
-	--log-file="$vgdir/run.%p.log" "$mkey" "\$@"
+	--log-file="\${VG_LOGDIR:-$vgdir}/run.%p.log" "$mkey" "\$@"
 EOF
 chmod +x "$work/mkey"
 VG="$work/mkey"
@@ -69,13 +70,17 @@ vg_clean() {
 
 # vg NAME WANT CMD-ARGS...: run mkey CMD-ARGS under memcheck; WANT is the
 # exit status expected (or "any").
+vg_n=0
 vg() {
-	local name=$1 want=$2 rc=0 before
+	local name=$1 want=$2 rc=0 dir l new=()
 	shift 2
-	before=$(ls "$vgdir")
-	(cd "$work" && "$VG" "$@") </dev/null >"$work/out" 2>&1 || rc=$?
-	# the new logs: this run's (mkey does not fork, but be safe)
-	mapfile -t new < <(cd "$vgdir" && ls | grep -vxF -e "${before:-/}" | sed "s|^|$vgdir/|")
+	vg_n=$((vg_n + 1))
+	dir="$vgdir/$vg_n"
+	mkdir -p "$dir"
+	(cd "$work" && VG_LOGDIR="$dir" "$VG" "$@") </dev/null >"$work/out" 2>&1 || rc=$?
+	for l in "$dir"/run.*.log; do
+		[ -e "$l" ] && new+=("$l")
+	done
 	if [ "$want" != any ] && [ "$rc" != "$want" ]; then
 		diag "\$ mkey $*"
 		diag_file "$work/out" 10
@@ -118,14 +123,16 @@ if [ "$want_cli" = 1 ]; then
 	help_all() {
 		local c rc=0
 		for c in $("$mkey" --help | awk '/^Commands:/ { on = 1; next } on && !NF { exit } on { print $1 }'); do
-			(cd "$work" && "$VG" "$c" --help) >/dev/null 2>&1 || { echo "$c --help failed"; rc=1; }
+			(cd "$work" && VG_LOGDIR="$vgdir/help" "$VG" "$c" --help) >/dev/null 2>&1 ||
+				{ echo "$c --help failed"; rc=1; }
 		done
 		return $rc
 	}
 	vg "--help" 0 --help
 	vg "--version" 0 --version
 	vg "help format" 0 help format
-	if help_all >"$work/help.out" 2>&1 && vg_clean "$vgdir"/run.*.log; then
+	mkdir -p "$vgdir/help"
+	if help_all >"$work/help.out" 2>&1 && vg_clean "$vgdir"/help/run.*.log; then
 		ok "COMMAND --help for every command"
 	else
 		diag_file "$work/help.out" 10
@@ -169,8 +176,12 @@ fi
 if [ "$want_kmip" = 1 ]; then
 	out="$logs/valgrind-kmip.log"
 	rc=0
-	MKEY="$VG" "$top/tests/kmip/t-kmip-lifecycle.sh" >"$out" 2>&1 || rc=$?
-	mapfile -t kl < <(ls "$vgdir"/run.*.log 2>/dev/null)
+	mkdir -p "$vgdir/kmip"
+	VG_LOGDIR="$vgdir/kmip" MKEY="$VG" "$top/tests/kmip/t-kmip-lifecycle.sh" >"$out" 2>&1 || rc=$?
+	kl=()
+	for l in "$vgdir"/kmip/run.*.log; do
+		[ -e "$l" ] && kl+=("$l")
+	done
 	if grep -q '^1\.\.0 *# *SKIP' "$out"; then
 		skip "KMIP life cycle (tests/kmip/t-kmip-lifecycle.sh) with mkey under memcheck" \
 			"$(sed -n 's/^1\.\.0 *# *SKIP *//p' "$out")"
