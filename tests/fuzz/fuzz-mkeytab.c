@@ -7,8 +7,9 @@
  * Invariants checked on every input:
  *   - every error names the origin and a line within the input;
  *   - every entry has a valid name (unique in the table, found again by
- *     mkey_tab_find), a device under /dev or UUID=, an absolute key file,
- *     at most 100 tries and not both nofail and required;
+ *     mkey_tab_find), a device under /dev or UUID=, an absolute key file
+ *     or a valid kmip:SERVER name (never both), at most 100 tries and not
+ *     both nofail and required;
  *   - writing the entries back as "name device keyfile options" lines
  *     (options in canonical form, mkey_tab_options_text) and parsing that
  *     gives the same entries and no errors.
@@ -21,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mkey/kmip.h"
 #include "mkey/mkeytab.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -30,7 +32,8 @@ static bool same_entry(const struct mkey_tab_entry *a, const struct mkey_tab_ent
 	return !strcmp(a->name, b->name) && !strcmp(a->device, b->device) &&
 	       a->by_uuid == b->by_uuid &&
 	       (!a->by_uuid || mkey_guid_equal(&a->volume_uuid, &b->volume_uuid)) &&
-	       !strcmp(a->key_file, b->key_file) && a->nofail == b->nofail &&
+	       !strcmp(a->key_file, b->key_file) && !strcmp(a->kmip_server, b->kmip_server) &&
+	       a->nofail == b->nofail &&
 	       a->noauto == b->noauto && a->required == b->required &&
 	       a->readonly == b->readonly && a->discard == b->discard &&
 	       a->initramfs == b->initramfs && a->tries == b->tries;
@@ -39,7 +42,7 @@ static bool same_entry(const struct mkey_tab_entry *a, const struct mkey_tab_ent
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct mkey_tab *tab = NULL, *again = NULL;
-	char opts[128], dev[PATH_MAX], *text = NULL;
+	char opts[128], dev[PATH_MAX], src[PATH_MAX + 8], *text = NULL;
 	size_t tlen = 0;
 	FILE *f;
 
@@ -59,7 +62,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const struct mkey_tab_entry *e = &tab->entries[i];
 
 		if (!e->name[0] || strlen(e->name) > MKEY_TAB_NAME_MAX ||
-		    mkey_tab_find(tab, e->name) != e || e->key_file[0] != '/' ||
+		    mkey_tab_find(tab, e->name) != e ||
+		    (e->kmip_server[0] ? e->key_file[0] != '\0' ||
+					 mkey_kmip_name_check(e->kmip_server) != 0 :
+					 e->key_file[0] != '/') ||
 		    (!e->by_uuid && strncmp(e->device, "/dev/", 5) != 0) ||
 		    (e->by_uuid && strncmp(e->device, "UUID=", 5) != 0) ||
 		    e->tries > MKEY_TAB_MAX_TRIES || (e->nofail && e->required) ||
@@ -69,7 +75,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (dev[0] != '/')
 			abort();
 		mkey_tab_options_text(e, opts, sizeof(opts));
-		fprintf(f, "%s %s %s %s\n", e->name, e->device, e->key_file, opts);
+		mkey_tab_key_source_text(e, src, sizeof(src));
+		fprintf(f, "%s %s %s %s\n", e->name, e->device, src, opts);
 	}
 	if (fclose(f) != 0)
 		abort();

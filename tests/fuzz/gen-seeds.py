@@ -97,7 +97,8 @@ def mkeytab():
         "b\tUUID=407c5c18-52b9-4536-ad2f-fdf97215d628\t/etc/mkey/b.mkey\tinitramfs,required,tries=100,x-other\r\n"
         "c /dev/disk/by-id/x /k read-only\n"
         "d /dev/sdd /k -\n"
-        "e /dev/sde /k none\n")
+        "e /dev/sde /k none\n"
+        "k UUID=0b8e42c2-3c4b-4f0a-9e0d-8b6f2f0a1c55 kmip:prod-kms.1 nofail,discard\n")
     out("mkeytab", "errors",
         "a\n"
         "a /dev/x /k nofail,required\n"
@@ -109,7 +110,9 @@ def mkeytab():
         "g /dev/x /k/ \n"
         "h UUID=nope /k\n"
         "a /dev/y /k\n"
-        "i /dev/x /k a b\n")
+        "i /dev/x /k a b\n"
+        "j /dev/x kmip:bad/name\n"
+        "l /dev/x kmip:srv initramfs\n")
 
 
 # ---------------------------------------------------------------- config
