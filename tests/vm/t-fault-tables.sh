@@ -22,7 +22,8 @@
 #                in the primary copy only (the backup is used: "using
 #                backup label", status says backup) and in both copies
 #                (refused, the kernel log naming both faults), checksums
-#                recomputed so that each rule is reached; then valid labels
+#                recomputed so that each rule is reached, and in the backup
+#                copy only (the primary is used); then valid labels
 #                that must still be refused: KCV, volume UUID (the KCV
 #                binds it), key GUID, data area past the device, length
 #                past the data area.
@@ -87,8 +88,9 @@ refuse() {
 	fi
 }
 
-# accept NAME TABLE [TEXT]: TABLE loads (and the kernel log says TEXT); it
-# is removed again. One result.
+# accept NAME TABLE [TEXT [COPY [NOT]]]: TABLE loads (and the kernel log says
+# TEXT, status names label copy COPY, the log does not say NOT); it is
+# removed again. One result.
 accept() {
 	n=$((n + 1))
 	kmsg_mark "case $n"
@@ -98,6 +100,9 @@ accept() {
 	[ -z "${3:-}" ] || grep -qF -- "$3" /tmp/case.kmsg || _why="${_why:+$_why; }the kernel log does not say: $3"
 	if [ -n "${4:-}" ] && [ -z "$_why" ]; then
 		[ "$(tl_field mkok 8)" = "$4" ] || _why="status says label copy $(tl_field mkok 8), not $4"
+	fi
+	if [ -n "${5:-}" ] && grep -qF -- "$5" /tmp/case.kmsg; then
+		_why="${_why:+$_why; }the kernel log says: $5"
 	fi
 	tl_remove mkok >/dev/null 2>&1
 	if [ -z "$_why" ]; then
@@ -115,7 +120,7 @@ accept() {
 # Plan: fixed setup results + the generated cases (counted below).
 N_GUID_RANDOM=$(scaled 40)
 plan_table=$((9 + 36 + N_GUID_RANDOM + 15 + 10 + 10 + 16 + 6))
-plan_label=$((2 + 26 * 2 + 7))
+plan_label=$((2 + 26 * 3 + 8))
 ktap_plan $((8 + plan_table + plan_label + 3))
 
 check "load dm-mkey" mkey_load_module
@@ -266,18 +271,17 @@ put_slot() {
 	/usr/bin/dd if="$1" of=/dev/ram0 bs=$SLOT seek=$(($2 / SLOT)) oflag=direct conv=notrunc 2>/dev/null
 }
 # label WHERE OFFSET HEX [nosum]: the good label, with HEX at OFFSET in the
-# primary copy (WHERE=primary) or in both (WHERE=both), checksums fixed
-# unless nosum
+# primary copy (WHERE=primary), the backup copy (backup) or both (both),
+# checksums fixed unless nosum
 label() {
 	cp /tmp/slot.good /tmp/slot.bad
 	patch /tmp/slot.bad "$2" "$3"
 	[ "${4:-}" = nosum ] || resum /tmp/slot.bad
-	put_slot /tmp/slot.bad 0
-	if [ "$1" = both ]; then
-		put_slot /tmp/slot.bad "$BACKUP"
-	else
-		put_slot /tmp/slot.good "$BACKUP"
-	fi
+	case $1 in
+	primary) put_slot /tmp/slot.bad 0 && put_slot /tmp/slot.good "$BACKUP" ;;
+	backup) put_slot /tmp/slot.good 0 && put_slot /tmp/slot.bad "$BACKUP" ;;
+	both) put_slot /tmp/slot.bad 0 && put_slot /tmp/slot.bad "$BACKUP" ;;
+	esac
 }
 restore() {
 	put_slot /tmp/slot.good 0 && put_slot /tmp/slot.good "$BACKUP"
@@ -294,11 +298,14 @@ le16() {
 }
 
 # field NAME OFFSET HEX WHY: the field corrupted in the primary only (the
-# backup is used) and in both copies (refused; the log gives WHY for both)
+# backup is used), in the backup only (the primary is used, nothing said),
+# and in both copies (refused; the log gives WHY for both)
 field() {
 	label primary "$2" "$3" "${5:-}"
 	accept "label $1: primary only -> backup used" "$T $G" \
 		"primary label: $4; using backup label" backup
+	label backup "$2" "$3" "${5:-}"
+	accept "label $1: backup only -> primary used" "$T $G" "" primary "using backup label"
 	label both "$2" "$3" "${5:-}"
 	ALSO="primary label: $4; backup label: $4"
 	refuse "label $1: both copies -> refused" "$MSG_NOLABEL" "$T $G"
@@ -343,6 +350,9 @@ bump() {
 }
 label primary 104 "$(bump 104)"
 refuse "label KCV first byte changed" "$MSG_KCV" "$T $G"
+label backup 104 "$(bump 104)"
+accept "label KCV changed in the backup only -> primary used" "$T $G" "" primary \
+	"using backup label"
 label primary 135 "$(bump 135)"
 refuse "label KCV last byte changed" "$MSG_KCV" "$T $G"
 label primary 16 "$(bump 16)"
