@@ -11,6 +11,10 @@
 #     fails all I/O, fio ends with EIO instead of hanging, the device can
 #     then be removed; the same while the volume is suspended with fio's
 #     I/O queued in it;
+#   - a reload naming the mapping itself as its device is refused (the
+#     label read goes through the mapping: plaintext, no label), and the
+#     mapping keeps working; a table load over a suspended device waits
+#     for it and completes when it resumes;
 #   - the key revoked, unlinked, invalidated and added again in a loop
 #     while table loads run in another: every load either succeeds (with
 #     the key) or is refused with "Key is not active" / "Key is not usable"
@@ -27,7 +31,7 @@ tl_require_bins mkey
 
 LOADS=$(scaled 150)
 UNLOADS=$(scaled 60)
-ktap_plan 37
+ktap_plan 44
 
 check "load dm-mkey" mkey_load_module
 check "two 64 MiB ramdisks" ramdisk_create 65536 2
@@ -125,6 +129,36 @@ check "suspended + remove --force: fio ends with EIO instead of hanging" eio_end
 check "suspended + remove --force: the device can be removed" tl_remove vol
 check "the data written before is still there (a fresh mapping reads)" \
 	sh -c "dmsetup create vol --table '$T0' && /usr/bin/dd if=/dev/mapper/vol of=/dev/null bs=1M count=4 iflag=direct && dmsetup remove vol"
+
+# -- a table naming the mapping itself: device-mapper (6.1) lets the
+# target open it, and the label read goes through the mapping's own live
+# table: its plaintext, which holds no label, so the reload is refused
+check "create vol again" dmsetup create vol --table "$T0"
+expect_fail_msg "reload vol with itself as its device: refused (its plaintext has no label)" \
+	"mkey: No valid dm-mkey label" dmsetup reload vol --table "0 8 mkey /dev/mapper/vol $G"
+check "vol still works (a read)" \
+	/usr/bin/dd if=/dev/mapper/vol of=/dev/null bs=64k count=4 iflag=direct
+
+# -- a table load over a suspended device: the label read waits for the
+# device; the load completes once it resumes (no hang, no error)
+SZ1=$(blockdev --getsz /dev/ram1)
+check "lower: linear over ram1, suspended" sh -c \
+	"dmsetup create lower --table '0 $SZ1 linear /dev/ram1 0' && dmsetup suspend lower"
+TL=$(echo "$T1" | sed 's|/dev/ram1|/dev/mapper/lower|')
+(dmsetup create race --table "$TL" >/tmp/susp.out 2>&1; echo "exit $?" >>/tmp/susp.out) &
+sleep 5
+check "after 5 s the load is still waiting" test ! -s /tmp/susp.out
+dmsetup resume lower
+waited() {
+	for _i in $(seq 1 40); do
+		grep -q '^exit' /tmp/susp.out && break
+		sleep 0.5
+	done
+	cat /tmp/susp.out
+	grep -qx 'exit 0' /tmp/susp.out
+}
+check "once lower resumes, the load completes" waited
+check "remove it and lower" sh -c "dmsetup remove race && dmsetup remove lower && dmsetup remove vol"
 
 # -- key revoked while table loads run
 : >/tmp/loads
