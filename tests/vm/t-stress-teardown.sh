@@ -13,7 +13,10 @@
 #     I/O queued in it;
 #   - a reload naming the mapping itself as its device is refused (the
 #     label read goes through the mapping: plaintext, no label), and the
-#     mapping keeps working; a table load over a suspended device waits
+#     mapping keeps working; with a label in the plaintext it is accepted,
+#     and I/O to the self-mapped device ends with EIO (each pass moves it
+#     data_offset further), not a hang; remove --force clears it; a table
+#     load over a suspended device waits
 #     for it and completes when it resumes;
 #   - the key revoked, unlinked, invalidated and added again in a loop
 #     while table loads run in another: every load either succeeds (with
@@ -31,7 +34,7 @@ tl_require_bins mkey
 
 LOADS=$(scaled 150)
 UNLOADS=$(scaled 60)
-ktap_plan 44
+ktap_plan 51
 
 check "load dm-mkey" mkey_load_module
 check "two 64 MiB ramdisks" ramdisk_create 65536 2
@@ -138,6 +141,26 @@ expect_fail_msg "reload vol with itself as its device: refused (its plaintext ha
 	"mkey: No valid dm-mkey label" dmsetup reload vol --table "0 8 mkey /dev/mapper/vol $G"
 check "vol still works (a read)" \
 	/usr/bin/dd if=/dev/mapper/vol of=/dev/null bs=64k count=4 iflag=direct
+# ... but with an mkey label for the same key in its plaintext, the reload
+# is accepted and the mapping remaps onto itself: every pass moves the I/O
+# data_offset further, until it falls off the end. EIO, not a hang; the
+# table holds the mapping open, so only remove --force ends it.
+check "a label for the same key written into vol's plaintext" \
+	tl_format /dev/mapper/vol $key "$G" 4096
+DSI=$(tl_label /dev/mapper/vol data_sectors)
+check "reload vol with itself as its device, resume: accepted" \
+	sh -c "dmsetup reload vol --table '0 $DSI mkey /dev/mapper/vol $G' && dmsetup resume vol"
+eio() {
+	timeout 60 /usr/bin/dd "$@" >/tmp/self.out 2>&1
+	_rc=$?
+	cat /tmp/self.out
+	[ $_rc != 0 ] && [ $_rc != 124 ] && grep -q 'Input/output error' /tmp/self.out
+}
+check "a read of the self-mapped vol ends with EIO" eio if=/dev/mapper/vol of=/dev/null bs=4k count=1 iflag=direct
+check "a write ends with EIO" eio if=/dev/zero of=/dev/mapper/vol bs=4k count=1 oflag=direct
+check_fail "dmsetup remove: busy (its own table holds it open)" dmsetup remove vol
+check "dmsetup remove --force removes it" sh -c "dmsetup remove --force vol && ! dmsetup info vol"
+check "ram0's own label is intact" sh -c "dmsetup create vol --table '$T0' && dmsetup remove vol"
 
 # -- a table load over a suspended device: the label read waits for the
 # device; the load completes once it resumes (no hang, no error)
@@ -158,7 +181,7 @@ waited() {
 	grep -qx 'exit 0' /tmp/susp.out
 }
 check "once lower resumes, the load completes" waited
-check "remove it and lower" sh -c "dmsetup remove race && dmsetup remove lower && dmsetup remove vol"
+check "remove it and lower" sh -c "dmsetup remove race && dmsetup remove lower"
 
 # -- key revoked while table loads run
 : >/tmp/loads
