@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Messages, exit codes and argument parsing shared by the commands. */
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -100,6 +101,41 @@ bool parse_guid_arg(const struct command *cmd, const char *opt,
 	usage_error(cmd, "%s '%s' is not a GUID: expected 8-4-4-4-12 hex digits, "
 		    "e.g. 0B8E42C2-3C4B-4F0A-9E0D-8B6F2F0A1C55", opt, text);
 	return false;
+}
+
+bool parse_key_bits(const struct command *cmd, const char *text, uint32_t *bits)
+{
+	uint64_t v;
+
+	if (!parse_u64(text, &v) || (v != 128 && v != 192 && v != 256)) {
+		usage_error(cmd, "--bits must be 128, 192 or 256 (the AES key size), "
+			    "not '%s'", text);
+		return false;
+	}
+	*bits = (uint32_t)v;
+	return true;
+}
+
+int getopt_error(const struct command *cmd, int c, char **argv)
+{
+	if (c == ':')
+		return usage_error(cmd, "option %s needs a value", argv[optind - 1]);
+	return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+}
+
+int take_positionals(const struct command *cmd, int argc, char **argv,
+		     int min, int max, const char *names, const char **pos, int *npos)
+{
+	int n = argc - optind;
+
+	if (n < min)
+		return usage_error(cmd, "missing %s", names);
+	if (n > max)
+		return usage_error(cmd, "too many arguments (expected %s)", names);
+	for (int i = 0; i < n; i++)
+		pos[i] = argv[optind + i];
+	*npos = n;
+	return EXIT_OK;
 }
 
 void format_size(uint64_t bytes, char *buf, size_t len)

@@ -67,6 +67,20 @@ bool parse_u64(const char *s, uint64_t *out);
 bool parse_guid_arg(const struct command *cmd, const char *opt,
 		    const char *text, struct mkey_guid *out);
 
+/* --bits: 128, 192 or 256 (the AES key size); false after a usage error. */
+bool parse_key_bits(const struct command *cmd, const char *text, uint32_t *bits);
+
+/* The usage error for what getopt_long returned as @c (':' or '?'). */
+int getopt_error(const struct command *cmd, int c, char **argv);
+
+/*
+ * Takes the arguments left after option parsing as @min..@max positional
+ * arguments (@names says which, for the error) into @pos; EXIT_USAGE with a
+ * message when there are too few or too many.
+ */
+int take_positionals(const struct command *cmd, int argc, char **argv,
+		     int min, int max, const char *names, const char **pos, int *npos);
+
 /* "1.0 GiB" style sizes. */
 void format_size(uint64_t bytes, char *buf, size_t len);
 

@@ -102,10 +102,8 @@ static int parse_args(const struct command *cmd, int argc, char **argv,
 		case 'f':
 			a->force = true;
 			break;
-		case ':':
-			return usage_error(cmd, "option %s needs a value", argv[optind - 1]);
 		default:
-			return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			return getopt_error(cmd, c, argv);
 		}
 	}
 	if (optind + 1 != argc)

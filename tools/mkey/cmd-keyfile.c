@@ -39,7 +39,6 @@ static int parse(const struct command *cmd, int argc, char **argv,
 		 const struct option *opts, int min, int max, const char *names,
 		 struct kf_args *a)
 {
-	uint64_t v;
 	int c, rc;
 
 	memset(a, 0, sizeof(*a));
@@ -62,10 +61,8 @@ static int parse(const struct command *cmd, int argc, char **argv,
 			a->description = optarg;
 			break;
 		case OPT_BITS:
-			if (!parse_u64(optarg, &v) || (v != 128 && v != 192 && v != 256))
-				return usage_error(cmd, "--bits must be 128, 192 or 256 "
-						   "(the AES key size), not '%s'", optarg);
-			a->bits = (uint32_t)v;
+			if (!parse_key_bits(cmd, optarg, &a->bits))
+				return EXIT_USAGE;
 			break;
 		case OPT_DEFAULT:
 			a->set_default = true;
@@ -87,19 +84,13 @@ static int parse(const struct command *cmd, int argc, char **argv,
 				return EXIT_USAGE;
 			a->have_guid = true;
 			break;
-		case ':':
-			return usage_error(cmd, "option %s needs a value", argv[optind - 1]);
 		default:
-			return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			return getopt_error(cmd, c, argv);
 		}
 	}
-	a->npos = argc - optind;
-	if (a->npos < min)
-		return usage_error(cmd, "missing %s", names);
-	if (a->npos > max)
-		return usage_error(cmd, "too many arguments (expected %s)", names);
-	for (int i = 0; i < a->npos; i++)
-		a->pos[i] = argv[optind + i];
+	rc = take_positionals(cmd, argc, argv, min, max, names, a->pos, &a->npos);
+	if (rc != EXIT_OK)
+		return rc;
 	if (a->auth.password_file && a->new_password_file &&
 	    !strcmp(a->auth.password_file, "-") && !strcmp(a->new_password_file, "-"))
 		return usage_error(cmd, "--password-file and --new-password-file cannot "
@@ -606,6 +597,28 @@ static int new_password(const struct kf_args *a, const char *name, const char *p
 			    what, pw);
 }
 
+/*
+ * Normalizes the NAME argument @arg into @name and looks it up in @path
+ * before anyone is asked for a password, so that a typo fails at once:
+ * @index is its slot (negative if absent), @count how many there are.
+ */
+static int admin_lookup(const struct command *cmd, const char *path, const char *arg,
+			char name[MKEY_ADMIN_NAME_MAX + 1], int *index, int *count)
+{
+	struct mkey_keyfile *kf;
+	int rc;
+
+	if (mkey_admin_name_normalize(arg, name) < 0)
+		return usage_error(cmd, "NAME '%s': %s", arg, mkey_error_detail());
+	rc = keyfile_load(path, &kf);
+	if (rc != EXIT_OK)
+		return rc;
+	*index = mkey_keyfile_admin_find(kf, name);
+	*count = mkey_keyfile_admin_count(kf);
+	mkey_keyfile_free(kf);
+	return EXIT_OK;
+}
+
 int cmd_admin_add(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -619,19 +632,13 @@ int cmd_admin_add(int argc, char **argv)
 	struct mkey_secbuf *pw = NULL;
 	struct kf_args a;
 	char name[MKEY_ADMIN_NAME_MAX + 1];
-	int rc, ret;
+	int rc, ret, n;
 
 	rc = parse(cmd, argc, argv, opts, 2, 2, "FILE and NAME", &a);
+	if (rc == EXIT_OK)
+		rc = admin_lookup(cmd, a.pos[0], a.pos[1], name, &ret, &n);
 	if (rc != EXIT_OK)
 		return rc;
-	if (mkey_admin_name_normalize(a.pos[1], name) < 0)
-		return usage_error(cmd, "NAME '%s': %s", a.pos[1], mkey_error_detail());
-	rc = keyfile_load(a.pos[0], &kf);
-	if (rc != EXIT_OK)
-		return rc;
-	ret = mkey_keyfile_admin_find(kf, name);
-	mkey_keyfile_free(kf);
-	kf = NULL;
 	if (ret >= 0) {
 		error_msg("%s already has an administrator %s", a.pos[0], name);
 		return EXIT_BUSY;
@@ -669,17 +676,10 @@ int cmd_admin_remove(int argc, char **argv)
 	int rc, ret, n;
 
 	rc = parse(cmd, argc, argv, opts, 2, 2, "FILE and NAME", &a);
+	if (rc == EXIT_OK)
+		rc = admin_lookup(cmd, a.pos[0], a.pos[1], name, &ret, &n);
 	if (rc != EXIT_OK)
 		return rc;
-	if (mkey_admin_name_normalize(a.pos[1], name) < 0)
-		return usage_error(cmd, "NAME '%s': %s", a.pos[1], mkey_error_detail());
-	rc = keyfile_load(a.pos[0], &kf);
-	if (rc != EXIT_OK)
-		return rc;
-	ret = mkey_keyfile_admin_find(kf, name);
-	n = mkey_keyfile_admin_count(kf);
-	mkey_keyfile_free(kf);
-	kf = NULL;
 	if (ret < 0) {
 		error_msg("%s has no administrator %s", a.pos[0], name);
 		return EXIT_NOTFOUND;

@@ -111,10 +111,8 @@ int cmd_activate(int argc, char **argv)
 				return EXIT_USAGE;
 			have_guid = true;
 			break;
-		case ':':
-			return usage_error(cmd, "option %s needs a value", argv[optind - 1]);
 		default:
-			return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			return getopt_error(cmd, c, argv);
 		}
 	}
 	if (optind != argc)

@@ -44,8 +44,7 @@ static int parse(const struct command *cmd, int argc, char **argv,
 		 const struct option *opts, int min, int max, const char *names,
 		 struct kmip_args *a)
 {
-	uint64_t v;
-	int c;
+	int c, rc;
 
 	memset(a, 0, sizeof(*a));
 	a->bits = 256;
@@ -56,10 +55,8 @@ static int parse(const struct command *cmd, int argc, char **argv,
 			a->config_dir = optarg;
 			break;
 		case OPT_BITS:
-			if (!parse_u64(optarg, &v) || (v != 128 && v != 192 && v != 256))
-				return usage_error(cmd, "--bits must be 128, 192 or 256 "
-						   "(the AES key size), not '%s'", optarg);
-			a->bits = (uint32_t)v;
+			if (!parse_key_bits(cmd, optarg, &a->bits))
+				return EXIT_USAGE;
 			break;
 		case OPT_DESCRIPTION:
 			if (mkey_key_description_check(optarg) < 0)
@@ -75,19 +72,13 @@ static int parse(const struct command *cmd, int argc, char **argv,
 		case OPT_ALL:
 			a->all = true;
 			break;
-		case ':':
-			return usage_error(cmd, "option %s needs a value", argv[optind - 1]);
 		default:
-			return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+			return getopt_error(cmd, c, argv);
 		}
 	}
-	a->npos = argc - optind;
-	if (a->npos < min)
-		return usage_error(cmd, "missing %s", names);
-	if (a->npos > max)
-		return usage_error(cmd, "too many arguments (expected %s)", names);
-	for (int i = 0; i < a->npos; i++)
-		a->pos[i] = argv[optind + i];
+	rc = take_positionals(cmd, argc, argv, min, max, names, a->pos, &a->npos);
+	if (rc != EXIT_OK)
+		return rc;
 	return EXIT_OK;
 }
 
