@@ -43,14 +43,12 @@ int mkey_fsync_dir(const char *dir)
 	return ret;
 }
 
-int mkey_file_replace(const char *dir, const char *name, const void *data,
-		      size_t len, mode_t mode)
+int mkey_temp_write(const char *dir, const char *name, const void *data, size_t len,
+		    mode_t mode, char tmp[PATH_MAX])
 {
-	char tmp[PATH_MAX], path[PATH_MAX];
 	int fd, ret;
 
-	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path) ||
-	    snprintf(tmp, sizeof(tmp), "%s/.%s.tmp-XXXXXX", dir, name) >= (int)sizeof(tmp))
+	if (snprintf(tmp, PATH_MAX, "%s/.%s.tmp-XXXXXX", dir, name) >= PATH_MAX)
 		return -ENAMETOOLONG;
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
@@ -62,8 +60,26 @@ int mkey_file_replace(const char *dir, const char *name, const void *data,
 		ret = mkey_write_all(fd, data, len);
 	if (!ret && fsync(fd) < 0)
 		ret = -errno;
-	if (close(fd) < 0 && !ret)
-		ret = -errno;
+	if (ret) {
+		close(fd);
+		unlink(tmp);
+		return ret;
+	}
+	return fd;
+}
+
+int mkey_file_replace(const char *dir, const char *name, const void *data,
+		      size_t len, mode_t mode)
+{
+	char tmp[PATH_MAX], path[PATH_MAX];
+	int fd, ret;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, name) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = mkey_temp_write(dir, name, data, len, mode, tmp);
+	if (fd < 0)
+		return fd;
+	ret = close(fd) < 0 ? -errno : 0;
 	if (!ret && rename(tmp, path) < 0)
 		ret = -errno;
 	if (ret < 0) {

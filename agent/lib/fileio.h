@@ -7,6 +7,7 @@
 #ifndef MKEY_FILEIO_H
 #define MKEY_FILEIO_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -17,6 +18,15 @@ int mkey_write_all(int fd, const void *buf, size_t len);
 
 /* Makes a rename (or creation) in @dir durable. */
 int mkey_fsync_dir(const char *dir);
+
+/*
+ * Writes @len bytes of @data to a new temp file ".NAME.tmp-XXXXXX" in @dir
+ * with mode @mode (owned by root when we are root) and fsyncs it; its name
+ * in @tmp. Returns the open fd, for the caller to lock and rename into
+ * place; on error no temp file is left behind.
+ */
+int mkey_temp_write(const char *dir, const char *name, const void *data, size_t len,
+		    mode_t mode, char tmp[PATH_MAX]);
 
 /*
  * Replaces @dir/@name with @len bytes of @data, atomically and durably: a

@@ -223,34 +223,11 @@ static void remove_stale_temps(const struct split_path *sp)
 	closedir(d);
 }
 
-/*
- * Writes @data to a new temp file next to @sp->base: mode 0600, owned by
- * root when we are root, contents fsynced. Returns the open fd (its name
- * in @tmp) or a negative errno; on error nothing is left behind.
- */
+/* A new temp file next to @sp->base: mode 0600, contents fsynced; its fd. */
 static int write_temp(const struct split_path *sp, const char *data, size_t len,
 		      char tmp[PATH_MAX])
 {
-	int fd, ret;
-
-	if (snprintf(tmp, PATH_MAX, "%s/.%s.tmp-XXXXXX", sp->dir, sp->base) >= PATH_MAX)
-		return -ENAMETOOLONG;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = fchmod(fd, 0600) < 0 ? -errno : 0;
-	if (!ret && geteuid() == 0 && fchown(fd, 0, 0) < 0)
-		ret = -errno;
-	if (!ret)
-		ret = mkey_write_all(fd, data, len);
-	if (!ret && fsync(fd) < 0)
-		ret = -errno;
-	if (ret) {
-		close(fd);
-		unlink(tmp);
-		return ret;
-	}
-	return fd;
+	return mkey_temp_write(sp->dir, sp->base, data, len, 0600, tmp);
 }
 
 static int serialize_signed(struct mkey_keyfile *kf, struct kf_buf *out)

@@ -400,17 +400,6 @@ void mkey_unattended_admin_name(char out[MKEY_ADMIN_NAME_MAX + 1])
 	out[n] = 0;
 }
 
-static int hexval(uint8_t c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* The directory of @path: owned by the caller, writable by no one else. */
 static int dir_check(const char *path)
 {
@@ -496,7 +485,7 @@ int mkey_unattended_secret_read(const char *path, struct mkey_secbuf **out)
 		goto out;
 	}
 	for (size_t i = 0; i < buf->len; i++)
-		if (hexval(buf->data[i]) < 0) {
+		if (!isxdigit(buf->data[i])) {
 			ret = mkey_error_set(-EBADMSG, "%s does not hold a secret (%d hex digits)",
 					     path, MKEY_UNATTENDED_SECRET_HEX);
 			goto out;
