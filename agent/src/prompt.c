@@ -159,52 +159,70 @@ static void chomp(struct mkey_secbuf *b)
 		b->data[--b->len] = 0;
 }
 
+/*
+ * Asks @question through systemd-ask-password or plymouth (@m), @echo for
+ * text that is not secret, into a new secure buffer of @cap bytes with the
+ * trailing newline removed. -ENOENT when the helper is not installed.
+ */
+static int ask_external(enum prompt_method m, const char *id, const char *question,
+			bool echo, size_t cap, struct mkey_secbuf **out)
+{
+	char idopt[300], prompt[600];
+	char *argv[9];
+	int n = 0, ret;
+
+	if (m == PROMPT_ASK_PASSWORD) {
+		snprintf(idopt, sizeof(idopt), "--id=%s", id);
+		argv[n++] = (char *)find_exe(ask_password_paths);
+		argv[n++] = idopt;
+		argv[n++] = "--icon=drive-harddisk";
+		argv[n++] = "--timeout=0";
+		if (echo)
+			argv[n++] = "--echo=yes";
+		argv[n++] = "--emoji=no";
+		argv[n++] = "-n";
+		argv[n++] = (char *)question;
+	} else {
+		snprintf(prompt, sizeof(prompt), "--prompt=%s", question);
+		argv[n++] = (char *)find_exe(plymouth_paths);
+		argv[n++] = echo ? "ask-question" : "ask-for-password";
+		argv[n++] = prompt;
+	}
+	argv[n] = NULL;
+	if (!argv[0])
+		return -ENOENT;
+	ret = mkey_secbuf_new(cap, out);
+	if (ret < 0)
+		return ret;
+	ret = run_capture(argv, *out);
+	if (ret < 0) {
+		mkey_secbuf_free(*out);
+		*out = NULL;
+		return ret;
+	}
+	chomp(*out);
+	return 0;
+}
+
 int prompt_text(const struct agent *ag, enum prompt_method m, const char *id,
 		const char *question, char *answer, size_t len)
 {
-	struct mkey_secbuf *buf = NULL;
-	char idopt[300], prompt[600];
+	struct mkey_secbuf *buf;
+	char prompt[600];
 	int ret;
 
-	switch (m) {
-	case PROMPT_ASK_PASSWORD: {
-		char *argv[] = { (char *)find_exe(ask_password_paths), idopt,
-				 "--icon=drive-harddisk", "--timeout=0", "--echo=yes",
-				 "--emoji=no", "-n", (char *)question, NULL };
-
-		snprintf(idopt, sizeof(idopt), "--id=%s", id);
-		if (!argv[0])
-			return -ENOENT;
-		ret = mkey_secbuf_new(len, &buf);
-		if (!ret)
-			ret = run_capture(argv, buf);
-		break;
-	}
-	case PROMPT_PLYMOUTH: {
-		char *argv[] = { (char *)find_exe(plymouth_paths), "ask-question", prompt, NULL };
-
-		snprintf(prompt, sizeof(prompt), "--prompt=%s", question);
-		if (!argv[0])
-			return -ENOENT;
-		ret = mkey_secbuf_new(len, &buf);
-		if (!ret)
-			ret = run_capture(argv, buf);
-		break;
-	}
-	case PROMPT_CONSOLE:
-	case PROMPT_TTY:
-	default:
+	if (m != PROMPT_ASK_PASSWORD && m != PROMPT_PLYMOUTH) {
 		snprintf(prompt, sizeof(prompt), "%s ", question);
 		return mkey_tty_ask_on(m == PROMPT_CONSOLE ? ag->tty : NULL, prompt, answer, len);
 	}
-	if (!ret) {
-		chomp(buf);
-		if (buf->len >= len)
-			ret = -EMSGSIZE;
-		else {
-			memcpy(answer, buf->data, buf->len);
-			answer[buf->len] = 0;
-		}
+	ret = ask_external(m, id, question, true, len, &buf);
+	if (ret < 0)
+		return ret;
+	if (buf->len >= len) {
+		ret = -EMSGSIZE;
+	} else {
+		memcpy(answer, buf->data, buf->len);
+		answer[buf->len] = 0;
 	}
 	mkey_secbuf_free(buf);
 	return ret;
@@ -213,51 +231,21 @@ int prompt_text(const struct agent *ag, enum prompt_method m, const char *id,
 int prompt_secret(const struct agent *ag, enum prompt_method m, const char *id,
 		  const char *question, struct mkey_secbuf **out)
 {
-	struct mkey_secbuf *buf = NULL;
-	char idopt[300], prompt[600];
+	struct mkey_secbuf *buf;
+	char prompt[600];
 	int ret;
 
 	*out = NULL;
-	switch (m) {
-	case PROMPT_ASK_PASSWORD: {
-		char *argv[] = { (char *)find_exe(ask_password_paths), idopt,
-				 "--icon=drive-harddisk", "--timeout=0", "--emoji=no",
-				 "-n", (char *)question, NULL };
-
-		snprintf(idopt, sizeof(idopt), "--id=%s", id);
-		if (!argv[0])
-			return -ENOENT;
-		ret = mkey_secbuf_new(MKEY_PASSWORD_MAX + 1, &buf);
-		if (!ret)
-			ret = run_capture(argv, buf);
-		break;
-	}
-	case PROMPT_PLYMOUTH: {
-		char *argv[] = { (char *)find_exe(plymouth_paths), "ask-for-password", prompt, NULL };
-
-		snprintf(prompt, sizeof(prompt), "--prompt=%s", question);
-		if (!argv[0])
-			return -ENOENT;
-		ret = mkey_secbuf_new(MKEY_PASSWORD_MAX + 1, &buf);
-		if (!ret)
-			ret = run_capture(argv, buf);
-		break;
-	}
-	case PROMPT_CONSOLE:
-	case PROMPT_TTY:
-	default:
+	if (m != PROMPT_ASK_PASSWORD && m != PROMPT_PLYMOUTH) {
 		snprintf(prompt, sizeof(prompt), "%s ", question);
 		return mkey_password_prompt_on(m == PROMPT_CONSOLE ? ag->tty : NULL, prompt,
 					       false, out);
 	}
-	if (!ret) {
-		chomp(buf);
-		if (buf->len > MKEY_PASSWORD_MAX)
-			ret = -EMSGSIZE;
-		else if (buf->len == 0)
-			ret = -ENODATA;
-	}
-	if (ret < 0) {
+	ret = ask_external(m, id, question, false, MKEY_PASSWORD_MAX + 1, &buf);
+	if (ret < 0)
+		return ret;
+	if (buf->len > MKEY_PASSWORD_MAX || buf->len == 0) {
+		ret = buf->len ? -EMSGSIZE : -ENODATA;
 		mkey_secbuf_free(buf);
 		return ret;
 	}
