@@ -297,6 +297,13 @@ le16() {
 	printf '%04x' "$1" | sed 's/\(..\)\(..\)/\2\1/'
 }
 
+# bump OFFSET: the good label's byte at OFFSET plus one, as hex (a byte
+# that is random in the good label must not be overwritten with a constant:
+# one time in 256 the constant is what was there)
+bump() {
+	printf '%02x' $((($(od -An -tu1 -j"$1" -N1 /tmp/slot.good | tr -d ' ') + 1) % 256))
+}
+
 # field NAME OFFSET HEX WHY: the field corrupted in the primary only (the
 # backup is used), in the backup only (the primary is used, nothing said),
 # and in both copies (refused; the log gives WHY for both)
@@ -315,8 +322,8 @@ field() {
 
 field "magic byte 0" 0 00 "no label (bad magic)"
 field "magic 'MKEYLBL1'" 7 31 "no label (bad magic)"
-field "checksum byte 480 (no resum)" 480 00 "checksum mismatch" nosum
-field "volume UUID byte (no resum)" 16 ff "checksum mismatch" nosum
+field "checksum byte 480 (no resum)" 480 "$(bump 480)" "checksum mismatch" nosum
+field "volume UUID byte (no resum)" 16 "$(bump 16)" "checksum mismatch" nosum
 field "version 0" 8 "$(le16 0)" "unsupported label version"
 field "version 2" 8 "$(le16 2)" "unsupported label version"
 field "version 0xffff" 8 ffff "unsupported label version"
@@ -344,10 +351,6 @@ field "data length 2^64 - 8 (offset + length overflows)" 96 f8ffffffffffffff "ba
 # that the KCV, the table or the device size contradict. The kernel takes a
 # valid primary as it is (it does not fall back to the backup for these),
 # so the primary alone is enough.
-# bump OFFSET: the good label's byte at OFFSET plus one, as hex
-bump() {
-	printf '%02x' $((($(od -An -tu1 -j"$1" -N1 /tmp/slot.good | tr -d ' ') + 1) % 256))
-}
 label primary 104 "$(bump 104)"
 refuse "label KCV first byte changed" "$MSG_KCV" "$T $G"
 label backup 104 "$(bump 104)"
