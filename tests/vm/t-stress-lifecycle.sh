@@ -12,7 +12,8 @@
 #     reads the pattern back, removes it; and, on the two busy volumes,
 #     suspends and resumes them (flushing and --noflush), reloads them with
 #     a new table and resumes, and reads their status, all under the fio
-#     load;
+#     load; and takes CPU 1 offline and online again (the target queues
+#     crypto work to a chosen CPU: it must still run when that CPU goes);
 #   - afterwards both busy volumes are removed and created again, and fio
 #     --verify_only finds every block of the last pass intact.
 # fio --verify stays clean, every lifecycle step succeeds, no bio is
@@ -25,7 +26,7 @@
 mkey_require_module
 tl_require_bins mkey
 
-ktap_plan 24
+ktap_plan 26
 
 check "load dm-mkey" mkey_load_module
 check "three 80 MiB ramdisks" ramdisk_create 81920 3
@@ -85,6 +86,8 @@ opt_for() {
 busy() {
 	alive $fio0 || alive $fio1
 }
+CPU1=/sys/devices/system/cpu/cpu1/online
+hotplugs=0
 cycle=0
 creates=0
 suspends=0
@@ -117,12 +120,19 @@ while busy || [ $cycle -lt "$min_cycles" ]; do
 	step_ok "reload $v" dmsetup reload $v --table "$t $(opt_for $((cycle / 2)))" &&
 		step_ok "resume $v (new table)" dmsetup resume $v && reloads=$((reloads + 1))
 	step_ok "status $v" dmsetup status $v
+	# CPU 1 goes while work may be queued to it, and comes back
+	if [ -w $CPU1 ]; then
+		step_ok "cpu1 offline" sh -c "echo 0 >$CPU1" &&
+			step_ok "cpu1 online" sh -c "echo 1 >$CPU1" && hotplugs=$((hotplugs + 1))
+	fi
 done
 secs=$(($(date +%s) - start))
-diag "$cycle cycles in ${secs}s: $creates creates, $suspends suspends, $reloads reloads, $removes removes"
+diag "$cycle cycles in ${secs}s: $creates creates, $suspends suspends, $reloads reloads, $removes removes, $hotplugs CPU 1 offline/online"
 check "every lifecycle step succeeded" test ! -s $failures
 [ -s $failures ] && diag_file $failures 30
 check "at least $min_cycles cycles ran" test "$cycle" -ge "$min_cycles"
+check "CPU 1 went offline and online in every cycle" test "$hotplugs" = "$cycle"
+check "no CPU is offline at the end" test -z "$(cat /sys/devices/system/cpu/offline)"
 
 rc0=0
 wait $fio0 || rc0=$?
@@ -139,7 +149,8 @@ r=$(($(fio_mib /tmp/fio0.log READ) + $(fio_mib /tmp/fio1.log READ)))
 check "fio wrote and verified what it planned (4 jobs x 32 MiB x $PASSES passes)" \
 	test "$w" -ge $((128 * PASSES)) -a "$r" -ge $((128 * PASSES))
 figure "lifecycle: $w MiB written and $r MiB read back and verified by 4 fio jobs in ${secs}s;" \
-	"$cycle cycles: $creates creates, $suspends suspends, $reloads reloads, $removes removes"
+	"$cycle cycles: $creates creates, $suspends suspends, $reloads reloads, $removes removes," \
+	"$hotplugs CPU 1 offline/online"
 
 errors_of() {
 	test "$(tl_field "$1" 13)" = 0
