@@ -13,9 +13,10 @@
  * leaves the other CPUs idle when the submitter has many bios in flight.
  * mkey_offload() therefore runs crypto inline while a bio is alone in the
  * target, and once bios overlap spreads it over the other CPUs, keeping a
- * share inline so the submitter's CPU works too. A submitter that waits for each bio never makes bios
- * overlap when they complete inline, so an occasional bio is queued anyway
- * ("probe") to find out whether the submitter would send more.
+ * share inline so the submitter's CPU works too. A submitter that waits
+ * for each bio never makes bios overlap when they complete inline, so an
+ * occasional bio is queued anyway ("probe") to find out whether the
+ * submitter would send more.
  */
 #include <linux/atomic.h>
 #include <linux/bio.h>
@@ -332,8 +333,8 @@ static DEFINE_PER_CPU(int, mkey_next_cpu);
  * cursor. The work goes to a CPU chosen here rather than to an unbound
  * worker because the scheduler, waking an unbound worker from a busy
  * submitter, often places it on the submitter's own CPU: the two then take
- * turns on one CPU while the other idles (measured: a third fewer 4 KiB
- * reads at depth than with the work placed on the other CPU).
+ * turns on one CPU while the other idles (docs/performance.md has the
+ * measurements).
  */
 static int mkey_worker_cpu(void)
 {
