@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,22 +88,12 @@ int mkey_file_replace(const char *dir, const char *name, const void *data,
 	return mkey_fsync_dir(dir);
 }
 
-int mkey_secret_read(const char *path, size_t cap, struct mkey_secbuf **out)
+int mkey_secret_read_fd(int fd, size_t cap, struct mkey_secbuf **out)
 {
 	struct mkey_secbuf *buf = NULL;
-	bool from_stdin = strcmp(path, "-") == 0;
-	int fd, ret;
+	int ret;
 
 	*out = NULL;
-	if (from_stdin) {
-		if (isatty(STDIN_FILENO))
-			return -ENOTTY;
-		fd = STDIN_FILENO;
-	} else {
-		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-		if (fd < 0)
-			return -errno;
-	}
 	ret = mkey_secbuf_new(cap, &buf);
 	while (!ret && buf->len < buf->cap) {
 		ssize_t n = read(fd, buf->data + buf->len, buf->cap - buf->len);
@@ -118,12 +107,28 @@ int mkey_secret_read(const char *path, size_t cap, struct mkey_secbuf **out)
 		else
 			buf->len += (size_t)n;
 	}
-	if (!from_stdin)
-		close(fd);
 	if (ret < 0) {
 		mkey_secbuf_free(buf);
 		return ret;
 	}
 	*out = buf;
 	return 0;
+}
+
+int mkey_secret_read(const char *path, size_t cap, struct mkey_secbuf **out)
+{
+	int fd, ret;
+
+	*out = NULL;
+	if (strcmp(path, "-") == 0) {
+		if (isatty(STDIN_FILENO))
+			return -ENOTTY;
+		return mkey_secret_read_fd(STDIN_FILENO, cap, out);
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return -errno;
+	ret = mkey_secret_read_fd(fd, cap, out);
+	close(fd);
+	return ret;
 }

@@ -46,4 +46,7 @@ int mkey_file_replace(const char *dir, const char *name, const void *data,
  */
 int mkey_secret_read(const char *path, size_t cap, struct mkey_secbuf **out);
 
+/* The same from an open @fd, read to its end or to @cap bytes. */
+int mkey_secret_read_fd(int fd, size_t cap, struct mkey_secbuf **out);
+
 #endif

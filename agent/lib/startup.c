@@ -428,6 +428,7 @@ int mkey_unattended_secret_read(const char *path, struct mkey_secbuf **out)
 {
 	struct mkey_secbuf *buf = NULL;
 	struct stat st;
+	bool all_hex;
 	int fd, ret;
 
 	*out = NULL;
@@ -461,35 +462,20 @@ int mkey_unattended_secret_read(const char *path, struct mkey_secbuf **out)
 	ret = dir_check(path);
 	if (ret < 0)
 		goto out;
-	ret = mkey_secbuf_new(MKEY_UNATTENDED_SECRET_HEX + 2, &buf);
+	/* Room for the secret, its newline, and one byte more to tell "too long". */
+	ret = mkey_secret_read_fd(fd, MKEY_UNATTENDED_SECRET_HEX + 2, &buf);
 	if (ret < 0)
 		goto out;
-	while (buf->len < buf->cap) {
-		ssize_t n = read(fd, buf->data + buf->len, buf->cap - buf->len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			ret = -errno;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		buf->len += (size_t)n;
-	}
 	if (buf->len == MKEY_UNATTENDED_SECRET_HEX + 1 && buf->data[buf->len - 1] == '\n')
 		buf->data[--buf->len] = 0;
-	if (buf->len != MKEY_UNATTENDED_SECRET_HEX) {
+	all_hex = buf->len == MKEY_UNATTENDED_SECRET_HEX;
+	for (size_t i = 0; all_hex && i < buf->len; i++)
+		all_hex = isxdigit(buf->data[i]);
+	if (!all_hex) {
 		ret = mkey_error_set(-EBADMSG, "%s does not hold a secret (%d hex digits)", path,
 				     MKEY_UNATTENDED_SECRET_HEX);
 		goto out;
 	}
-	for (size_t i = 0; i < buf->len; i++)
-		if (!isxdigit(buf->data[i])) {
-			ret = mkey_error_set(-EBADMSG, "%s does not hold a secret (%d hex digits)",
-					     path, MKEY_UNATTENDED_SECRET_HEX);
-			goto out;
-		}
 	*out = buf;
 	buf = NULL;
 	ret = 0;
