@@ -49,6 +49,9 @@ int exit_code_for(int err);
  * Prints "mkey: <what>: <strerror>[ (<detail>)]" and, when given, a hint
  * line; returns exit_code_for(err).
  */
+int report(int err, const char *hint, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 /*
  * Asks @question on the terminal; EXIT_OK only for the answer "yes". Without
  * a terminal, or on another answer, says that key @what was not @done (the
@@ -56,9 +59,6 @@ int exit_code_for(int err);
  */
 int confirm_yes(const char *question, const char *noun, const char *done,
 		const char *what);
-
-int report(int err, const char *hint, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 
 /* Strict unsigned decimal parse; false on junk, sign or overflow. */
 bool parse_u64(const char *s, uint64_t *out);
