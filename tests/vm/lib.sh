@@ -45,6 +45,9 @@
 # Cleanup:
 #   cleanup_add 'CMD'        run CMD (a shell string) when the script exits,
 #                            last added first; errors are ignored
+# Syslog:
+#   syslog_start FILE        busybox syslogd writing every line to FILE until
+#                            the script exits; waits up to 5 s for /dev/log
 # Narration (the demo):
 #   step TEXT                "# == TEXT"
 #   run CMD...               show "# $ CMD", run it, show its output as "# "
@@ -242,6 +245,18 @@ _cleanup_run() {
 }
 trap '_cleanup_run' EXIT
 trap '_cleanup_run; exit 130' INT TERM
+
+# ------------------------------------------------------------ syslog
+
+syslog_start() {
+	syslogd -n -O "$1" &
+	cleanup_add "kill $!"
+	_sl_i=0
+	while [ ! -S /dev/log ] && [ $_sl_i -lt 50 ]; do
+		sleep 0.1
+		_sl_i=$((_sl_i + 1))
+	done
+}
 
 # ------------------------------------------------------------ narration
 

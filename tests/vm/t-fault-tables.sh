@@ -38,20 +38,6 @@
 mkey_require_module
 tl_require_bins mkey
 
-MSG_ARGC="Invalid argument count: need <device> <key GUID> [<#opt_params> <opt_params>...]"
-MSG_GUID="Invalid key GUID: expected 8-4-4-4-12 hexadecimal digits"
-MSG_NOPT="Invalid number of optional parameters"
-MSG_UNKOPT="Unknown optional parameter"
-MSG_OPEN="Cannot open device"
-MSG_READ="Cannot read the volume label from the device"
-MSG_NOLABEL="No valid dm-mkey label on the device (both copies missing or corrupt)"
-MSG_SMALL="No valid dm-mkey label on the device (device too small)"
-MSG_OTHER="The device label is for a different key GUID"
-MSG_PASTEND="The label's data area extends past the end of the device"
-MSG_LEN="Target length exceeds the volume's data area"
-MSG_LENMUL="Target length is not a multiple of the volume's sector size"
-MSG_KCV="Wrong key: key check value does not match the volume label"
-
 # Cases are run as they are generated; results go to /tmp/cases.
 : >/tmp/cases
 n=0

@@ -40,11 +40,7 @@ said() {
 }
 
 # -- syslog: busybox syslogd owns /dev/log and writes every line to a file
-syslogd -n -O /tmp/syslog &
-syslog_pid=$!
-cleanup_add "kill $syslog_pid"
-i=0
-while [ ! -S /dev/log ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+syslog_start /tmp/syslog
 check "syslogd listens on /dev/log" test -S /dev/log
 
 check "load dm-mkey" mkey_load_module

@@ -37,11 +37,7 @@ mkdir -p /etc/mkey /tmp/cores
 cleanup_add 'mkey close vol; mkey deactivate --all'
 
 # -- syslog and core dumps
-syslogd -n -O /tmp/syslog &
-syslog_pid=$!
-cleanup_add "kill $syslog_pid"
-i=0
-while [ ! -S /dev/log ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+syslog_start /tmp/syslog
 check "syslogd listens on /dev/log" test -S /dev/log
 echo '/tmp/cores/core.%e.%p' >/proc/sys/kernel/core_pattern
 # shellcheck disable=SC3045 # dash has ulimit -c

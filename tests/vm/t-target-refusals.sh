@@ -24,22 +24,6 @@ check "load dm-mkey" mkey_load_module
 check "two 16 MiB ramdisks" ramdisk_create 16384 2
 cleanup_add 'tl_remove mkbad; tl_remove mkgood; tl_remove short; tl_remove errdev; rmmod brd'
 
-MSG_ARGC="Invalid argument count: need <device> <key GUID> [<#opt_params> <opt_params>...]"
-MSG_GUID="Invalid key GUID: expected 8-4-4-4-12 hexadecimal digits"
-MSG_NOPT="Invalid number of optional parameters"
-MSG_UNKOPT="Unknown optional parameter"
-MSG_OPEN="Cannot open device"
-MSG_READ="Cannot read the volume label from the device"
-MSG_NOLABEL="No valid dm-mkey label on the device (both copies missing or corrupt)"
-MSG_OTHER="The device label is for a different key GUID"
-MSG_PASTEND="The label's data area extends past the end of the device"
-MSG_LEN="Target length exceeds the volume's data area"
-MSG_LENMUL="Target length is not a multiple of the volume's sector size"
-MSG_INACTIVE="Key is not active: no mkey:<GUID> key in the dm-mkey keyring"
-MSG_REVOKED="Key is not usable (revoked or expired)"
-MSG_KEYLEN="Active key has the wrong length for the volume's key size"
-MSG_KCV="Wrong key: key check value does not match the volume label"
-
 # refuse NAME MSG TABLE: loading TABLE fails with MSG in the kernel log and
 # leaves no device behind. (2 results)
 refuse() {

@@ -44,8 +44,31 @@
 #                         of BS), fsync'ed
 #   tl_readcmp FILE DEV BYTE_OFFSET BS
 #                         O_DIRECT read of FILE's size at BYTE_OFFSET equals FILE
+#   MSG_*                 the target's ti->error texts (MSG_KCV, ...)
 
 MKEY_BIN=${MKEY_BIN:-mkey}
+
+# The target's ti->error texts (kernel/mkey-target.c, mkey-label.c,
+# mkey-keyring.c), for expect_fail_msg.
+# shellcheck disable=SC2034 # used by the tests that source this file
+{
+	MSG_ARGC="Invalid argument count: need <device> <key GUID> [<#opt_params> <opt_params>...]"
+	MSG_GUID="Invalid key GUID: expected 8-4-4-4-12 hexadecimal digits"
+	MSG_NOPT="Invalid number of optional parameters"
+	MSG_UNKOPT="Unknown optional parameter"
+	MSG_OPEN="Cannot open device"
+	MSG_READ="Cannot read the volume label from the device"
+	MSG_NOLABEL="No valid dm-mkey label on the device (both copies missing or corrupt)"
+	MSG_SMALL="No valid dm-mkey label on the device (device too small)"
+	MSG_OTHER="The device label is for a different key GUID"
+	MSG_PASTEND="The label's data area extends past the end of the device"
+	MSG_LEN="Target length exceeds the volume's data area"
+	MSG_LENMUL="Target length is not a multiple of the volume's sector size"
+	MSG_INACTIVE="Key is not active: no mkey:<GUID> key in the dm-mkey keyring"
+	MSG_REVOKED="Key is not usable (revoked or expired)"
+	MSG_KEYLEN="Active key has the wrong length for the volume's key size"
+	MSG_KCV="Wrong key: key check value does not match the volume label"
+}
 
 # The guest's busybox sh runs its own applets ahead of PATH (the image's
 # busybox is built with FEATURE_SH_STANDALONE): a plain `dd` is busybox dd,
